@@ -1,0 +1,313 @@
+"""Backend on caproto's threading client (pure Python; the fallback).
+
+Threads
+-------
+* caproto's own threads: a selector loop reading sockets, a search/beacon
+  thread, and per circuit one "user callback" executor with a single
+  worker. All ``_ca_*`` methods below run on those executors.
+* "caprobe-caproto" is this backend's worker: it creates PVs and
+  subscriptions and sends puts, in submission order.
+* The GUI thread only submits work.
+
+caproto behaviours we design around (each is easy to trip over):
+
+* Its callback registries hold callbacks weakly (caproto#395). Every
+  callable we register is a bound method stored on the subscription
+  object, which the hub keeps alive until release.
+* A put without notify to a PV we may not write is dropped silently by the
+  server. We check write access first and always put with notify, so every
+  put has an outcome.
+* ``PV.write`` is wrapped in ``ensure_connected``: while disconnected it
+  waits for the reconnect and then sends, so a write can land seconds after
+  the operator gave up. We call the unwrapped method after checking the
+  connection ourselves; if the circuit died in between, the send fails
+  and we report "nothing written" instead of queueing.
+* Callbacks for one circuit run on one executor with an unbounded queue, so
+  a slow callback delays every PV on that IOC and the queue grows without
+  bound. Our callbacks only build one small object and hand it to the hub
+  (O(1), no locks held across calls), and ``backlog()`` exposes the queue
+  depth so a benchmark can prove it stays flat.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import math
+from typing import Any
+
+import numpy as np
+
+from caprobe.ca.base import DEFAULT_PUT_TIMEOUT, Backend, ChannelListener, PutCallback, Subscription
+from caprobe.ca.puts import PutTracker
+from caprobe.model import ChannelInfo, FieldType, Metadata
+from caprobe.model.reading import decode_text
+
+log = logging.getLogger(__name__)
+
+# Subscription masks (db_access.h); caproto spells them as SubscriptionType.
+_DBE_VALUE, _DBE_ALARM, _DBE_PROPERTY = 1, 4, 8
+_NATIVE_TO_FIELD = {
+    "STRING": FieldType.STRING, "INT": FieldType.SHORT, "FLOAT": FieldType.FLOAT,
+    "ENUM": FieldType.ENUM, "CHAR": FieldType.CHAR, "LONG": FieldType.LONG,
+    "DOUBLE": FieldType.DOUBLE,
+}
+
+
+def _text(raw: Any) -> str:
+    if raw is None:
+        return ""
+    return decode_text(raw) if isinstance(raw, bytes) else str(raw)
+
+
+def _limits(md: Any, low: str, high: str) -> tuple[float, float]:
+    lo, hi = getattr(md, low, None), getattr(md, high, None)
+    if lo is None or hi is None:
+        return (math.nan, math.nan)
+    return (float(lo), float(hi))
+
+
+class _CaprotoSubscription(Subscription):
+    def __init__(self, backend: CaprotoBackend, pvname: str, listener: ChannelListener) -> None:
+        super().__init__(pvname, listener)
+        self.backend = backend
+        self.pv: Any = None
+        self.value_sub: Any = None
+        self.ctrl_sub: Any = None
+        self.field_type = FieldType.DOUBLE
+        self.count = 1
+        # Strong references: caproto only keeps weak ones (see module doc).
+        self.on_connection = self._ca_on_connection
+        self.on_access = self._ca_on_access
+        self.on_value = self._ca_on_value
+        self.on_ctrl = self._ca_on_ctrl
+        self.tokens: list[tuple[Any, int]] = []
+
+    # -- caproto callback executors ----------------------------------------
+    def _ca_on_connection(self, pv: Any, state: str) -> None:
+        if self.closed:
+            return
+        if state == "connected":
+            chan = pv.channel
+            self.field_type = _NATIVE_TO_FIELD.get(chan.native_data_type.name, FieldType.DOUBLE)
+            self.count = int(chan.native_data_count)
+            rights = int(pv.access_rights or 0)
+            self.read_access, self.write_access = bool(rights & 1), bool(rights & 2)
+            host, port = pv.circuit_manager.circuit.address
+            self.info = ChannelInfo(host=f"{host}:{port}", field_type=self.field_type,
+                                    element_count=self.count, read_access=self.read_access,
+                                    write_access=self.write_access, backend=self.backend.name)
+            self.connected = True
+            self.listener._ca_connection(True, self.info)
+        elif state == "disconnected":
+            self.connected = False
+            self.backend._puts.fail_subscription(
+                self, "disconnected before completion: outcome unknown")
+            self.listener._ca_connection(False, None)
+
+    def _ca_on_access(self, pv: Any, rights: Any) -> None:
+        if self.closed:
+            return
+        rights = int(rights or 0)
+        self.read_access, self.write_access = bool(rights & 1), bool(rights & 2)
+        if self.connected:
+            self.listener._ca_access(self.read_access, self.write_access)
+
+    def _ca_on_value(self, sub: Any, response: Any) -> None:
+        if self.closed:
+            return
+        data = response.data
+        md = response.metadata
+        if self.field_type == FieldType.STRING:
+            items = [_text(x) for x in data]
+            value: Any = items[0] if len(items) == 1 else np.array(items, dtype=object)
+        elif isinstance(data, np.ndarray) and len(data) == 1 and self.count == 1:
+            value = data[0].item()
+        else:
+            value = np.array(data)  # copy: caproto's buffer may be reused
+            value.flags.writeable = False
+        self.listener._ca_value(value, float(md.timestamp), int(md.severity), int(md.status))
+
+    def _ca_on_ctrl(self, sub: Any, response: Any) -> None:
+        if self.closed:
+            return
+        md = response.metadata
+        precision = getattr(md, "precision", None)
+        enum_strings = ()
+        if hasattr(md, "enum_strings"):
+            enum_strings = tuple(_text(s) for s in md.enum_strings[: md.no_str])
+        self.listener._ca_metadata(Metadata(
+            field_type=self.field_type,
+            element_count=self.count,
+            units=_text(getattr(md, "units", b"")),
+            precision=None if precision is None else int(precision),
+            enum_strings=enum_strings,
+            display_limits=_limits(md, "lower_disp_limit", "upper_disp_limit"),
+            control_limits=_limits(md, "lower_ctrl_limit", "upper_ctrl_limit"),
+            alarm_limits=_limits(md, "lower_alarm_limit", "upper_alarm_limit"),
+            warning_limits=_limits(md, "lower_warning_limit", "upper_warning_limit"),
+        ))
+
+    def _ca_on_write(self, token: int, response: Any) -> None:
+        status = getattr(response, "status", None)  # a CAStatusCode
+        if status is None or getattr(status, "success", 0):
+            self.backend._puts.complete(token, True, "done: completion confirmed by the server")
+        else:
+            self.backend._puts.complete(token, False, f"put failed: {status.description}")
+
+
+class _WriteCallback:
+    """Put-completion callable; kept alive by the put tracker entry."""
+
+    __slots__ = ("sub", "token")
+
+    def __init__(self, sub: _CaprotoSubscription, token: int) -> None:
+        self.sub, self.token = sub, token
+
+    def __call__(self, response: Any) -> None:
+        self.sub._ca_on_write(self.token, response)
+
+
+class CaprotoBackend(Backend):
+    """caproto's threading client."""
+
+    name = "caproto"
+
+    def __init__(self) -> None:
+        super().__init__()
+        from caproto.threading.client import Context, SharedBroadcaster
+
+        self._broadcaster = SharedBroadcaster()
+        self._context = Context(self._broadcaster, timeout=2.0)
+        self._worker = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="caprobe-caproto")
+        self._puts = PutTracker(self.name)
+        self._closed = False
+
+    def describe(self) -> str:
+        import caproto
+
+        return f"caproto {caproto.__version__} (threading client)"
+
+    def backlog(self) -> int:
+        """Callbacks waiting in caproto's executors (should stay near 0)."""
+        total = 0
+        for cm in list(self._context.circuit_managers.values()):
+            queue = getattr(cm.user_callback_executor, "_work_queue", None)
+            total += queue.qsize() if queue is not None else 0
+        return total
+
+    # -- GUI thread -------------------------------------------------------
+    def subscribe(self, pvname: str, listener: ChannelListener) -> Subscription:
+        sub = _CaprotoSubscription(self, pvname, listener)
+        self._track(sub)
+        self._submit(self._open, sub)
+        return sub
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        if subscription.closed:
+            return
+        subscription.closed = True
+        self._puts.fail_subscription(subscription, "channel released before completion: "
+                                                   "outcome unknown")
+        self._submit(self._close_channel, subscription)
+
+    def put(self, subscription: Subscription, value: Any, on_done: PutCallback,
+            timeout: float = DEFAULT_PUT_TIMEOUT) -> None:
+        if not self._submit(self._put, subscription, value, on_done, timeout):
+            on_done(False, "client is shutting down: nothing written")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for sub in self._tracked():
+            sub.closed = True
+            self._worker.submit(self._close_channel, sub)
+        self._worker.shutdown(wait=True)
+        self._puts.close()
+        try:
+            self._context.disconnect()
+            self._broadcaster.disconnect()
+        except Exception:
+            log.debug("caproto context teardown", exc_info=True)
+
+    # -- worker thread ----------------------------------------------------
+    def _submit(self, fn: Any, *args: Any) -> bool:
+        try:
+            self._worker.submit(self._guarded, fn, *args)
+            return True
+        except RuntimeError:
+            return False
+
+    @staticmethod
+    def _guarded(fn: Any, *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("caproto backend: %s failed", getattr(fn, "__name__", fn))
+
+    def _open(self, sub: _CaprotoSubscription) -> None:
+        if sub.closed:
+            self._untrack(sub)
+            return
+        (pv,) = self._context.get_pvs(sub.pvname, connection_state_callback=sub.on_connection,
+                                      access_rights_callback=sub.on_access, timeout=None)
+        sub.pv = pv
+        # Subscribing before the channel connects is fine: caproto
+        # activates both monitors on connect and again after reconnects.
+        sub.value_sub = pv.subscribe(data_type="time", data_count=0,
+                                     mask=_DBE_VALUE | _DBE_ALARM)
+        sub.ctrl_sub = pv.subscribe(data_type="control", data_count=1, mask=_DBE_PROPERTY)
+        sub.tokens = [(sub.value_sub, sub.value_sub.add_callback(sub.on_value)),
+                      (sub.ctrl_sub, sub.ctrl_sub.add_callback(sub.on_ctrl))]
+
+    def _close_channel(self, sub: _CaprotoSubscription) -> None:
+        try:
+            for caproto_sub, token in sub.tokens:
+                caproto_sub.remove_callback(token)
+            sub.tokens = []
+            pv = sub.pv
+            if pv is not None:
+                pv.connection_state_callback.remove_callback(sub.on_connection)
+                pv.access_rights_callback.remove_callback(sub.on_access)
+                try:
+                    pv.go_idle()  # clears the server-side channel when connected
+                except Exception:
+                    log.debug("go_idle failed for %s", sub.pvname, exc_info=True)
+                sub.pv = None
+        finally:
+            self._untrack(sub)
+
+    def _put(self, sub: _CaprotoSubscription, value: Any, on_done: PutCallback,
+             timeout: float) -> None:
+        pv = sub.pv
+        if sub.closed or pv is None:
+            on_done(False, "channel released: nothing written")
+            return
+        if not (sub.connected and pv.connected):
+            on_done(False, "not connected: nothing written")
+            return
+        if not sub.write_access:
+            on_done(False, "no write access (access security): nothing written")
+            return
+        if isinstance(value, bytes):
+            data: Any = np.frombuffer(value, dtype=np.uint8)
+        elif isinstance(value, np.ndarray):
+            data = value
+        elif isinstance(value, (list, tuple)):
+            data = [v.encode("utf-8") if isinstance(v, str) else v for v in value]
+        elif isinstance(value, str):
+            data = [value.encode("utf-8")]
+        else:
+            data = [value]
+        pending = self._puts.start(sub, on_done, timeout)
+        callback = _WriteCallback(sub, pending.token)
+        pending.keepalive = callback
+        raw_write = type(pv).write.__wrapped__  # bypass ensure_connected (module doc)
+        try:
+            # caproto drops responses that arrive after its own deadline;
+            # give it more time than ours so the tracker decides.
+            raw_write(pv, data, wait=False, callback=callback, notify=True,
+                      timeout=timeout + 5.0)
+        except Exception as exc:
+            self._puts.complete(pending.token, False, f"not sent ({exc}): nothing written")

@@ -1,0 +1,345 @@
+"""Backend on libca, the reference C client, through pyepics' ``epics.ca``.
+
+Threads
+-------
+* libca's auxiliary threads (preemptive callback mode) run every monitor,
+  connection, access-rights and put-completion callback: the ``_ca_*``
+  methods below. pyepics says a callback "cannot reliably make any other CA
+  calls", so they only read local channel state and report to the listener.
+* "caprobe-pyepics" is this backend's single worker. It attaches to the one
+  CA context created at start-up (libca's preemptive context is shared by
+  every thread that attaches to it) and makes every call that talks to the
+  network: create/clear channels and subscriptions, puts. Being one thread,
+  it also keeps those calls in order: a release always follows its subscribe.
+* The GUI thread only submits work to the worker and never waits on it.
+
+We use the low-level ``epics.ca`` module rather than ``epics.PV``: a PV
+object adds a callback chain and a get per connection we do not need, and
+its put completion ignores the CA status. Putting through libca directly
+lets us report a failed put as failed.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import ctypes
+import logging
+import math
+from typing import Any
+
+import numpy as np
+
+from caprobe.ca.base import DEFAULT_PUT_TIMEOUT, Backend, ChannelListener, PutCallback, Subscription
+from caprobe.ca.puts import PutTracker
+from caprobe.model import ChannelInfo, FieldType, Metadata
+from caprobe.model.reading import decode_text
+
+log = logging.getLogger(__name__)
+
+_epics: Any = None  # the imported modules, set by load_libca()
+_ca: Any = None
+_dbr: Any = None
+
+
+def load_libca() -> None:
+    """Import pyepics and load libca; raises ImportError/OSError when it cannot.
+
+    Called by ``auto`` selection to decide between the backends.
+    """
+    global _epics, _ca, _dbr
+    if _ca is not None:
+        return
+    import epics  # noqa: F401  (pyepics)
+    from epics import ca, dbr, utils
+
+    # pyepics decodes every CA string with IOENCODING (UTF-8 by default) and
+    # raises inside its monitor callback on bytes that are not UTF-8, which
+    # loses the update. Latin-1 cannot fail and keeps every byte; _text()
+    # recovers the bytes and decodes them properly.
+    utils.IOENCODING = "latin-1"
+
+    ca.PREEMPTIVE_CALLBACK = True
+    ca.initialize_libca()
+    _epics, _ca, _dbr = epics, ca, dbr
+
+
+def _text(raw: Any) -> str:
+    """Units, labels and strings as text.
+
+    pyepics decodes bytes itself with ``IOENCODING``; ``load_libca`` sets that
+    to Latin-1, which never fails and round-trips every byte, so the raw
+    bytes can be recovered here and decoded the same way as caproto's.
+    """
+    if raw is None:
+        return ""
+    if isinstance(raw, str):
+        try:
+            raw = raw.encode("latin-1")
+        except UnicodeEncodeError:
+            return raw
+    return decode_text(bytes(raw))
+
+
+def _limits(md: dict, low: str, high: str) -> tuple[float, float]:
+    lo, hi = md.get(low), md.get(high)
+    if lo is None or hi is None:
+        return (math.nan, math.nan)
+    return (float(lo), float(hi))
+
+
+class _PyepicsSubscription(Subscription):
+    """One chid plus its two monitors (DBR_TIME values, DBR_CTRL properties)."""
+
+    def __init__(self, backend: PyepicsBackend, pvname: str, listener: ChannelListener) -> None:
+        super().__init__(pvname, listener)
+        self.backend = backend
+        self.chid: Any = None
+        self.field_type = FieldType.DOUBLE
+        self.count = 1
+        # The tuples create_subscription returns must outlive the monitor:
+        # libca holds raw pointers into them.
+        self.monitors: list[Any] = []
+        self.monitors_requested = False
+        # Bound methods are created once and kept, so that the identical
+        # object can later be removed from pyepics' callback lists.
+        self.on_connection = self._ca_on_connection
+        self.on_access = self._ca_on_access
+        self.on_value = self._ca_on_value
+        self.on_ctrl = self._ca_on_ctrl
+
+    # -- libca threads ----------------------------------------------------
+    def _ca_on_connection(self, pvname: str = "", chid: Any = None, conn: bool = False,
+                          **_: Any) -> None:
+        if self.closed:
+            return
+        ca = _ca
+        # The callback can run inside create_channel, before self.chid is
+        # set on the worker, so use the chid libca passes us.
+        chid = self.chid if chid is None else chid
+        if conn:
+            try:
+                self.field_type = FieldType(ca.field_type(chid))
+                self.count = int(ca.element_count(chid))
+                self.read_access = bool(ca.read_access(chid))
+                self.write_access = bool(ca.write_access(chid))
+                host = ca.host_name(chid)
+            except Exception:  # channel cleared under us: nothing to report
+                log.debug("connection details unavailable for %s", self.pvname, exc_info=True)
+                return
+            self.info = ChannelInfo(host=host, field_type=self.field_type,
+                                    element_count=self.count, read_access=self.read_access,
+                                    write_access=self.write_access, backend=self.backend.name)
+            self.connected = True
+            self.listener._ca_connection(True, self.info)
+            if not self.monitors_requested:
+                self.monitors_requested = True
+                self.backend._submit(self.backend._open_monitors, self)
+        else:
+            self.connected = False
+            self.backend._puts.fail_subscription(
+                self, "disconnected before completion: outcome unknown")
+            self.listener._ca_connection(False, None)
+
+    def _ca_on_access(self, read: bool, write: bool) -> None:
+        if self.closed:
+            return
+        self.read_access, self.write_access = bool(read), bool(write)
+        self.listener._ca_access(self.read_access, self.write_access)
+
+    def _ca_on_value(self, value: Any = None, status: int = 0, severity: int = 0,
+                     timestamp: float = 0.0, **_: Any) -> None:
+        if self.closed:
+            return
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False  # pyepics built it fresh; freeze, no copy
+        elif isinstance(value, bytes):
+            value = _text(value)
+        self.listener._ca_value(value, timestamp, severity, status)
+
+    def _ca_on_ctrl(self, **md: Any) -> None:
+        if self.closed:
+            return
+        precision = md.get("precision")
+        self.listener._ca_metadata(Metadata(
+            field_type=self.field_type,
+            element_count=self.count,
+            units=_text(md.get("units", "")),
+            precision=None if precision is None else int(precision),
+            enum_strings=tuple(_text(s) for s in md.get("enum_strs", ()) or ()),
+            display_limits=_limits(md, "lower_disp_limit", "upper_disp_limit"),
+            control_limits=_limits(md, "lower_ctrl_limit", "upper_ctrl_limit"),
+            alarm_limits=_limits(md, "lower_alarm_limit", "upper_alarm_limit"),
+            warning_limits=_limits(md, "lower_warning_limit", "upper_warning_limit"),
+        ))
+
+
+class PyepicsBackend(Backend):
+    """libca via pyepics; the default whenever libca loads."""
+
+    name = "pyepics"
+
+    def __init__(self) -> None:
+        super().__init__()
+        load_libca()
+        self._worker = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="caprobe-pyepics",
+            initializer=_ca.use_initial_context)
+        self._puts = PutTracker(self.name)
+        # One ctypes callback for every put completion; it must stay alive
+        # for as long as libca may call it.
+        self._put_event_cb = _dbr.make_callback(self._ca_on_put_event, _dbr.event_handler_args)
+        self._closed = False
+
+    def describe(self) -> str:
+        return f"pyepics {_epics.__version__} (libca {_ca.version()})"
+
+    # -- GUI thread -------------------------------------------------------
+    def subscribe(self, pvname: str, listener: ChannelListener) -> Subscription:
+        sub = _PyepicsSubscription(self, pvname, listener)
+        self._track(sub)
+        self._submit(self._open, sub)
+        return sub
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        if subscription.closed:
+            return
+        subscription.closed = True
+        self._puts.fail_subscription(subscription, "channel released before completion: "
+                                                   "outcome unknown")
+        self._submit(self._close_channel, subscription)
+
+    def put(self, subscription: Subscription, value: Any, on_done: PutCallback,
+            timeout: float = DEFAULT_PUT_TIMEOUT) -> None:
+        if not self._submit(self._put, subscription, value, on_done, timeout):
+            on_done(False, "client is shutting down: nothing written")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for sub in self._tracked():
+            sub.closed = True
+            self._worker.submit(self._close_channel, sub)
+        self._worker.submit(_ca.flush_io)
+        self._worker.shutdown(wait=True)
+        self._puts.close()
+
+    # -- worker thread ----------------------------------------------------
+    def _submit(self, fn: Any, *args: Any) -> bool:
+        try:
+            self._worker.submit(self._guarded, fn, *args)
+            return True
+        except RuntimeError:  # executor shut down: the backend is closing
+            return False
+
+    @staticmethod
+    def _guarded(fn: Any, *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("pyepics backend: %s failed", getattr(fn, "__name__", fn))
+
+    def _open(self, sub: _PyepicsSubscription) -> None:
+        if sub.closed:
+            self._untrack(sub)
+            return
+        ca = _ca
+        sub.chid = ca.create_channel(sub.pvname, connect=False, auto_cb=True,
+                                     callback=sub.on_connection)
+        ca.replace_access_rights_event(sub.chid, callback=sub.on_access)
+        # If the name was already in pyepics' cache and connected, the
+        # callback ran before sub.chid was set; report the connection now.
+        if ca.isConnected(sub.chid) and not sub.connected:
+            sub._ca_on_connection(conn=True)
+        ca.flush_io()
+
+    def _open_monitors(self, sub: _PyepicsSubscription) -> None:
+        if sub.closed or sub.monitors:
+            return
+        ca, dbr = _ca, _dbr
+        # count=0 asks for the server's current length, so a waveform with
+        # NORD < NELM arrives at its real size.
+        # Properties first: the server answers in order, so the first value
+        # already finds units and limits in place.
+        sub.monitors.append(ca.create_subscription(
+            sub.chid, use_ctrl=True, mask=dbr.DBE_PROPERTY, callback=sub.on_ctrl, count=1))
+        sub.monitors.append(ca.create_subscription(
+            sub.chid, use_time=True, mask=dbr.DBE_VALUE | dbr.DBE_ALARM,
+            callback=sub.on_value, count=0))
+        ca.flush_io()
+
+    def _close_channel(self, sub: _PyepicsSubscription) -> None:
+        ca = _ca
+        try:
+            for _cb, _uarg, event_id in sub.monitors:
+                ca.clear_subscription(event_id)
+            sub.monitors.clear()
+            if sub.chid is not None:
+                # pyepics keeps connection and access callbacks in a cache
+                # entry that can outlive the channel (pyepics#208): remove
+                # ours explicitly so none fires after release.
+                entry = ca.get_cache(sub.pvname)
+                if entry is not None:
+                    with entry.lock:
+                        if sub.on_connection in entry.callbacks:
+                            entry.callbacks.remove(sub.on_connection)
+                        if sub.on_access in entry.access_event_callback:
+                            entry.access_event_callback.remove(sub.on_access)
+                ca.clear_channel(sub.chid)
+                sub.chid = None
+            ca.flush_io()
+        finally:
+            self._untrack(sub)
+
+    def _put(self, sub: _PyepicsSubscription, value: Any, on_done: PutCallback,
+             timeout: float) -> None:
+        ca, dbr = _ca, _dbr
+        if sub.closed or sub.chid is None:
+            on_done(False, "channel released: nothing written")
+            return
+        if not ca.isConnected(sub.chid):
+            on_done(False, "not connected: nothing written")
+            return
+        if not ca.write_access(sub.chid):
+            on_done(False, "no write access (access security): nothing written")
+            return
+        ftype = ca.field_type(sub.chid)
+        try:
+            count, data = _pack(ftype, value)
+        except (TypeError, ValueError, OverflowError) as exc:
+            on_done(False, f"cannot encode value for {FieldType(ftype).dbf_name}: {exc}")
+            return
+        pending = self._puts.start(sub, on_done, timeout)
+        token = ctypes.py_object(pending.token)
+        pending.keepalive = (data, token)
+        status = _ca.libca.ca_array_put_callback(ftype, count, sub.chid, data,
+                                                 self._put_event_cb, token)
+        if status != dbr.ECA_NORMAL:
+            self._puts.complete(pending.token, False, f"put refused by CA: {ca.message(status)}")
+            return
+        ca.flush_io()
+
+    # -- libca thread -----------------------------------------------------
+    def _ca_on_put_event(self, args: Any) -> None:
+        token = args.usr
+        if args.status == _dbr.ECA_NORMAL:
+            self._puts.complete(token, True, "done: completion confirmed by the server")
+        else:
+            self._puts.complete(token, False, f"put failed: {_ca.message(args.status)}")
+
+
+def _pack(ftype: int, value: Any) -> tuple[int, Any]:
+    """Lay out an already-coerced value as the C array libca sends."""
+    ctype = _dbr.Map[ftype]
+    if ftype == _dbr.STRING:
+        items = list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
+        data = (len(items) * ctype)()
+        for i, item in enumerate(items):
+            data[i].value = str(item).encode("utf-8")
+        return len(items), data
+    if isinstance(value, bytes):  # char waveform text, NUL included
+        items = list(value)
+    elif isinstance(value, np.ndarray):
+        items = value.tolist()
+    else:
+        items = [value]
+    return len(items), (len(items) * ctype)(*items)

@@ -1,0 +1,77 @@
+"""Test harness: real IOCs on loopback, both backends, offscreen Qt.
+
+The EPICS environment is set here, at import time, before any CA library
+is loaded: libca and caproto read it once per process. Every IOC port the
+session may use is reserved now and listed in EPICS_CA_ADDR_LIST, so the
+client searches exactly those ports on 127.0.0.1 and nothing else.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.iocs.harness import IocProcess, free_port, loopback_client_env  # noqa: E402
+
+PORTS = {name: free_port() for name in
+         ("caproto", "softioc", "caproto_restart", "softioc_restart", "late")}
+os.environ.update(loopback_client_env(list(PORTS.values())))
+# Short connection timeout so a frozen IOC is noticed quickly in fault tests.
+os.environ.setdefault("EPICS_CA_CONN_TMO", "30")
+
+import pytest  # noqa: E402
+
+BACKENDS = ("pyepics", "caproto")
+IOC_KINDS = ("caproto", "softioc")
+_MODULES = {"caproto": "tests.iocs.caproto_ioc", "softioc": "tests.iocs.softioc_ioc"}
+
+
+def make_ioc(kind: str, port_key: str | None = None, **kwargs) -> IocProcess:
+    prefix = f"t{uuid.uuid4().hex[:6]}:"
+    return IocProcess(_MODULES[kind], prefix, PORTS[port_key or kind], **kwargs)
+
+
+@pytest.fixture(scope="session")
+def caproto_ioc():
+    ioc = make_ioc("caproto")
+    ioc.start()
+    yield ioc
+    ioc.stop()
+
+
+@pytest.fixture(scope="session")
+def softioc_ioc():
+    ioc = make_ioc("softioc")
+    ioc.start()
+    yield ioc
+    ioc.stop()
+
+
+@pytest.fixture(params=IOC_KINDS)
+def ioc(request):
+    """Each test runs against the caproto server and a real EPICS base IOC."""
+    return request.getfixturevalue(f"{request.param}_ioc")
+
+
+@pytest.fixture(params=IOC_KINDS)
+def restartable_ioc(request):
+    """A private IOC this test may kill and restart (same port, same prefix)."""
+    ioc = make_ioc(request.param, f"{request.param}_restart")
+    ioc.start()
+    yield ioc
+    ioc.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_name(request):
+    return request.param
+
+
+@pytest.fixture
+def hub(qapp, backend_name):
+    from caprobe import ChannelHub
+
+    hub = ChannelHub(backend_name)
+    yield hub
+    hub.close()

@@ -1,0 +1,93 @@
+"""A real EPICS base 7 IOC (pythonSoftIOC) for the contract tests.
+
+Records: ai with alarm limits and severities, ao with drive limits, mbbo,
+bo, stringout, longout, a double waveform, a char waveform used as a long
+string, a read-only record (access security group READONLY), a UTF-8 unit
+and a counter processed at --rate Hz. Run as
+``python -m tests.iocs.softioc_ioc --prefix P: [--max-seconds N]``; it exits
+by itself after ``--max-seconds`` and on SIGTERM.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import threading
+
+ACCESS_RULES = """\
+ASG(DEFAULT) {
+    RULE(1, READ)
+    RULE(1, WRITE)
+}
+ASG(READONLY) {
+    RULE(1, READ)
+}
+"""
+
+CHAR_TEXT = "The quick brown fox jumps over the lazy dog; µ-metal shield OK."
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--rate", type=float, default=10.0)
+    parser.add_argument("--max-seconds", type=float, default=900.0)
+    args = parser.parse_args()
+
+    from softioc import asyncio_dispatcher, builder, imports, softioc
+
+    from tests.iocs.beacon_sink import open_beacon_sink
+
+    sink = open_beacon_sink()  # noqa: F841
+
+    acf = tempfile.NamedTemporaryFile("w", suffix=".acf", delete=False)
+    acf.write(ACCESS_RULES)
+    acf.close()
+    imports.dbCore.asSetFilename(acf.name.encode())
+
+    dispatcher = asyncio_dispatcher.AsyncioDispatcher()
+    builder.SetDeviceName(args.prefix.rstrip(":"))
+    ai = builder.aIn("ai", initial_value=0.0, EGU="mm", PREC=3, LOPR=-10, HOPR=10,
+                HIHI=8, HIGH=5, LOW=-5, LOLO=-8,
+                HHSV="MAJOR", HSV="MINOR", LSV="MINOR", LLSV="MAJOR")
+    # The ai is an input: CA puts to it would be overwritten on processing,
+    # so tests move it through ai_drive, as real hardware would.
+    builder.aOut("ai_drive", initial_value=0.0, on_update=lambda v: ai.set(v))
+    builder.aOut("ao", initial_value=1.5, EGU="V", PREC=2, DRVL=0, DRVH=10,
+                 LOPR=0, HOPR=10, always_update=True)
+    builder.mbbOut("mbbo", "Off", "Standby", "On", "Fault", initial_value=0)
+    builder.boolOut("bo", ZNAM="Open", ONAM="Closed", initial_value=0)
+    builder.stringOut("so", initial_value="hello")
+    builder.longOut("long", initial_value=42, EGU="counts", DRVL=0, DRVH=1000)
+    builder.WaveformOut("wf", [float(i) for i in range(16)], length=100, EGU="V", PREC=1)
+    builder.longStringOut("cwf", initial_value=CHAR_TEXT, length=256)
+    builder.aOut("ro", initial_value=3.25, EGU="A", PREC=2, ASG="READONLY")
+    builder.aOut("utf8", initial_value=1.0, EGU="µA", PREC=1)
+    counter = builder.longIn("counter", initial_value=0)
+    builder.LoadDatabase()
+    # The IOC's own CA client (for links) must not search beyond loopback;
+    # no PV Access server: nothing in the tests speaks it.
+    softioc.iocInit(dispatcher, enable_pva=False)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    async def count():
+        import asyncio
+
+        while True:
+            counter.set(counter.get() + 1)
+            await asyncio.sleep(1.0 / args.rate)
+
+    dispatcher(count)
+    if not stop.wait(args.max_seconds):
+        print("softioc_ioc: --max-seconds reached, exiting", file=sys.stderr, flush=True)
+    os.unlink(acf.name)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
