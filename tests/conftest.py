@@ -15,7 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from tests.iocs.harness import IocProcess, free_port, loopback_client_env  # noqa: E402
 
 PORTS = {name: free_port() for name in
-         ("caproto", "softioc", "caproto_restart", "softioc_restart", "late")}
+         ("caproto", "softioc", "caproto_restart", "softioc_restart", "late", "demo")}
 os.environ.update(loopback_client_env(list(PORTS.values())))
 # Short connection timeout so a frozen IOC is noticed quickly in fault tests.
 os.environ.setdefault("EPICS_CA_CONN_TMO", "30")

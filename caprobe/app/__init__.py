@@ -1,0 +1,1 @@
+"""Applications: the command line, windows and the demo IOC. Composes widgets."""

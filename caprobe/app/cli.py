@@ -1,0 +1,163 @@
+"""The ``caprobe`` command line."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Sequence
+
+import caprobe
+
+log = logging.getLogger("caprobe")
+
+DEMO_PVS = ["demo:setpoint", "demo:readback", "demo:sine", "demo:random_walk", "demo:noise",
+            "demo:ramp", "demo:mode", "demo:message", "demo:long_text", "demo:spectrum",
+            "demo:interlock"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line, no usage dump
+        self.exit(2, f"caprobe: error: {message} (see 'caprobe --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from caprobe.ca import BACKEND_CHOICES
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--backend", choices=BACKEND_CHOICES, default=None,
+                        help="CA client library (default: $CAPROBE_BACKEND, else auto: "
+                             "pyepics when libca loads, caproto otherwise)")
+    common.add_argument("--read-only", action="store_true",
+                        help="refuse every write; stated in the title bar")
+    common.add_argument("--log-level", default="WARNING",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    common.add_argument("--screenshot", metavar="PATH",
+                        help="wait until every PV shown has connected and updated, save the "
+                             "window as PNG and exit (non-zero if anything failed)")
+    common.add_argument("--timeout", type=float, default=15.0,
+                        help="seconds --screenshot waits for PVs (default 15)")
+
+    parser = _Parser(prog="caprobe", description="EPICS Channel Access probe, strip chart "
+                                                 "and live widgets.", parents=[common])
+    parser.add_argument("--version", action="version", version=f"caprobe {caprobe.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    probe = sub.add_parser("probe", parents=[common], help="show PVs live")
+    probe.add_argument("pvs", nargs="*", metavar="PV")
+    strip = sub.add_parser("strip", parents=[common], help="strip chart (not yet available)")
+    strip.add_argument("pvs", nargs="+", metavar="PV")
+    panel = sub.add_parser("panel", parents=[common], help="operator panel (not yet available)")
+    panel.add_argument("file")
+    sub.add_parser("demo", parents=[common],
+                   help="start an embedded demo IOC on loopback and show its PVs")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: "
+                                                     "%(message)s")
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command in ("strip", "panel"):
+        print(f"caprobe: '{args.command}' is not available in this version yet", file=sys.stderr)
+        return 2
+    demo_ioc = None
+    try:
+        if args.command == "demo":
+            demo_ioc = start_demo_ioc()
+            pvnames = DEMO_PVS
+        else:
+            pvnames = args.pvs
+        return run_window(args, pvnames, "caprobe demo" if demo_ioc else "caprobe")
+    except Exception as exc:  # a clear line for the operator; details in the log
+        log.debug("fatal error", exc_info=True)
+        print(f"caprobe: error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if demo_ioc is not None:
+            stop_process(demo_ioc)
+
+
+def start_demo_ioc() -> subprocess.Popen:
+    """Start the demo IOC on a free loopback port and point this client at it only."""
+    from caprobe.app.demo_ioc import free_port
+
+    port = free_port()
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, "-m", "caprobe.app.demo_ioc", "--port", str(port),
+                             "--max-seconds", str(7 * 24 * 3600)], env=env,
+                            stdin=subprocess.DEVNULL)
+    # Must happen before the hub creates the CA context, which reads these once.
+    os.environ.update({
+        "EPICS_CA_AUTO_ADDR_LIST": "NO",
+        "EPICS_CA_ADDR_LIST": f"127.0.0.1:{port}",
+        "EPICS_CA_NAME_SERVERS": "",
+    })
+    log.info("demo IOC pid %d on 127.0.0.1:%d", proc.pid, port)
+    return proc
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=3)
+
+
+def run_window(args: argparse.Namespace, pvnames: list[str], title: str) -> int:
+    if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get(
+            "WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PyQt5.QtCore import QTimer
+    from PyQt5.QtWidgets import QApplication
+
+    from caprobe.app.main_window import MainWindow
+    from caprobe.bridge import ChannelHub, set_read_only
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("caprobe")
+    if args.read_only:
+        set_read_only(True)
+    hub = ChannelHub(args.backend)
+    window = MainWindow(hub, pvnames, title)
+    window.show()
+    result = {"code": 0}
+    if args.screenshot:
+        started = time.monotonic()
+
+        def check() -> None:
+            channels = window.channels()
+            ready = all(c.connected and c.reading is not None for c in channels)
+            if ready or time.monotonic() - started > args.timeout:
+                timer.stop()
+                if ready:
+                    app.processEvents()
+                    window.grab().save(args.screenshot)
+                    print(f"caprobe: saved {args.screenshot}")
+                else:
+                    missing = [c.pvname for c in channels if not c.connected or c.reading is None]
+                    print(f"caprobe: error: no value within {args.timeout:.0f} s for: "
+                          f"{', '.join(missing)}", file=sys.stderr)
+                    result["code"] = 1
+                app.quit()
+
+        timer = QTimer()
+        timer.setInterval(100)
+        timer.timeout.connect(check)
+        timer.start()
+    app.exec_()
+    hub.close()
+    return result["code"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
