@@ -34,8 +34,9 @@ def test_readme_example_shows_a_live_value(tmp_path):
     script = tmp_path / "example.py"
     script.write_text(bounded)
     port = PORTS["demo"]
-    env = dict(os.environ, **LOOPBACK_ENV, QT_QPA_PLATFORM="offscreen",
-               EPICS_CA_ADDR_LIST=f"127.0.0.1:{port}",
+    env = dict(os.environ)
+    env.update(LOOPBACK_ENV)
+    env.update(QT_QPA_PLATFORM="offscreen", EPICS_CA_ADDR_LIST=f"127.0.0.1:{port}",
                PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     ioc = subprocess.Popen([sys.executable, "-m", "caprobe.app.demo_ioc", "--port", str(port),
                             "--max-seconds", "60"], env=env, stdin=subprocess.DEVNULL,

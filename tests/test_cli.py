@@ -1,0 +1,53 @@
+"""The command line: clear errors, and the demo's --screenshot end to end."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PyQt5.QtGui import QImage
+
+from tests.iocs.harness import ROOT
+
+
+def caprobe(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "caprobe.app.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_version_and_help():
+    assert caprobe("--version").stdout.strip().startswith("caprobe ")
+    assert "demo" in caprobe("--help").stdout
+
+
+def test_bad_backend_is_one_clear_line():
+    result = caprobe("--backend", "nope", "probe", "x")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "choose from" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_backend_from_environment_is_clear():
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CAPROBE_BACKEND="libca9")
+    result = subprocess.run([sys.executable, "-m", "caprobe.app.cli", "probe", "x",
+                             "--screenshot", "/dev/null", "--timeout", "1"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "unknown CA backend 'libca9'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_demo_screenshot(tmp_path):
+    out = tmp_path / "demo.png"
+    result = caprobe("demo", "--screenshot", str(out), "--timeout", "30", "--read-only")
+    assert result.returncode == 0, result.stderr[-2000:]
+    image = QImage(str(out))
+    assert image.width() > 600 and image.height() > 300
+
+
+def test_probe_screenshot_of_unknown_pv_fails_clearly(tmp_path):
+    result = caprobe("probe", "nobody:home", "--screenshot", str(tmp_path / "x.png"),
+                     "--timeout", "2")
+    assert result.returncode == 1
+    assert "no value within 2 s for: nobody:home" in result.stderr
+    assert not (tmp_path / "x.png").exists()
