@@ -235,7 +235,8 @@ def test_shared_subscription_and_release(qtbot, hub, ioc):
         c.reading_changed.connect(received.append)
     for p in parents:
         p.deleteLater()
-    del parents, channels
+    parents.clear()
+    channels.clear()
     qtbot.waitUntil(lambda: hub.subscription_count() == 1, timeout=WAIT)
     extra.close()
     assert hub.subscription_count() == 0

@@ -30,15 +30,14 @@ caproto behaviours we design around (each is easy to trip over):
 """
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import math
 from typing import Any
 
 import numpy as np
 
-from caprobe.ca.base import DEFAULT_PUT_TIMEOUT, Backend, ChannelListener, PutCallback, Subscription
-from caprobe.ca.puts import PutTracker
+from caprobe.ca.base import ChannelListener, PutCallback, Subscription
+from caprobe.ca.worker import WorkerBackend
 from caprobe.model import ChannelInfo, FieldType, Metadata
 from caprobe.model.reading import decode_text
 
@@ -167,21 +166,24 @@ class _WriteCallback:
         self.sub._ca_on_write(self.token, response)
 
 
-class CaprotoBackend(Backend):
+class CaprotoBackend(WorkerBackend):
     """caproto's threading client."""
 
     name = "caproto"
 
     def __init__(self) -> None:
-        super().__init__()
         from caproto.threading.client import Context, SharedBroadcaster
 
         self._broadcaster = SharedBroadcaster()
         self._context = Context(self._broadcaster, timeout=2.0)
-        self._worker = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="caprobe-caproto")
-        self._puts = PutTracker(self.name)
-        self._closed = False
+        super().__init__()
+
+    def _new_subscription(self, pvname: str, listener: ChannelListener) -> Subscription:
+        return _CaprotoSubscription(self, pvname, listener)
+
+    def _teardown(self) -> None:
+        self._context.disconnect()
+        self._broadcaster.disconnect()
 
     def describe(self) -> str:
         import caproto
@@ -196,56 +198,7 @@ class CaprotoBackend(Backend):
             total += queue.qsize() if queue is not None else 0
         return total
 
-    # -- GUI thread -------------------------------------------------------
-    def subscribe(self, pvname: str, listener: ChannelListener) -> Subscription:
-        sub = _CaprotoSubscription(self, pvname, listener)
-        self._track(sub)
-        self._submit(self._open, sub)
-        return sub
-
-    def unsubscribe(self, subscription: Subscription) -> None:
-        if subscription.closed:
-            return
-        subscription.closed = True
-        self._puts.fail_subscription(subscription, "channel released before completion: "
-                                                   "outcome unknown")
-        self._submit(self._close_channel, subscription)
-
-    def put(self, subscription: Subscription, value: Any, on_done: PutCallback,
-            timeout: float = DEFAULT_PUT_TIMEOUT) -> None:
-        if not self._submit(self._put, subscription, value, on_done, timeout):
-            on_done(False, "client is shutting down: nothing written")
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        for sub in self._tracked():
-            sub.closed = True
-            self._worker.submit(self._close_channel, sub)
-        self._worker.shutdown(wait=True)
-        self._puts.close()
-        try:
-            self._context.disconnect()
-            self._broadcaster.disconnect()
-        except Exception:
-            log.debug("caproto context teardown", exc_info=True)
-
     # -- worker thread ----------------------------------------------------
-    def _submit(self, fn: Any, *args: Any) -> bool:
-        try:
-            self._worker.submit(self._guarded, fn, *args)
-            return True
-        except RuntimeError:
-            return False
-
-    @staticmethod
-    def _guarded(fn: Any, *args: Any) -> None:
-        try:
-            fn(*args)
-        except Exception:
-            log.exception("caproto backend: %s failed", getattr(fn, "__name__", fn))
-
     def _open(self, sub: _CaprotoSubscription) -> None:
         if sub.closed:
             self._untrack(sub)

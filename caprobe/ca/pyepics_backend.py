@@ -20,7 +20,6 @@ lets us report a failed put as failed.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import ctypes
 import logging
 import math
@@ -28,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from caprobe.ca.base import DEFAULT_PUT_TIMEOUT, Backend, ChannelListener, PutCallback, Subscription
-from caprobe.ca.puts import PutTracker
+from caprobe.ca.base import ChannelListener, PutCallback, Subscription
+from caprobe.ca.worker import WorkerBackend
 from caprobe.model import ChannelInfo, FieldType, Metadata
 from caprobe.model.reading import decode_text
 
@@ -172,72 +171,29 @@ class _PyepicsSubscription(Subscription):
         ))
 
 
-class PyepicsBackend(Backend):
+class PyepicsBackend(WorkerBackend):
     """libca via pyepics; the default whenever libca loads."""
 
     name = "pyepics"
 
     def __init__(self) -> None:
-        super().__init__()
         load_libca()
-        self._worker = concurrent.futures.ThreadPoolExecutor(
-            max_workers=1, thread_name_prefix="caprobe-pyepics",
-            initializer=_ca.use_initial_context)
-        self._puts = PutTracker(self.name)
+        # The worker attaches to the one preemptive CA context libca made.
+        super().__init__(initializer=_ca.use_initial_context)
         # One ctypes callback for every put completion; it must stay alive
         # for as long as libca may call it.
         self._put_event_cb = _dbr.make_callback(self._ca_on_put_event, _dbr.event_handler_args)
-        self._closed = False
+
+    def _new_subscription(self, pvname: str, listener: ChannelListener) -> Subscription:
+        return _PyepicsSubscription(self, pvname, listener)
+
+    def _flush(self) -> None:
+        _ca.flush_io()
 
     def describe(self) -> str:
         return f"pyepics {_epics.__version__} (libca {_ca.version()})"
 
-    # -- GUI thread -------------------------------------------------------
-    def subscribe(self, pvname: str, listener: ChannelListener) -> Subscription:
-        sub = _PyepicsSubscription(self, pvname, listener)
-        self._track(sub)
-        self._submit(self._open, sub)
-        return sub
-
-    def unsubscribe(self, subscription: Subscription) -> None:
-        if subscription.closed:
-            return
-        subscription.closed = True
-        self._puts.fail_subscription(subscription, "channel released before completion: "
-                                                   "outcome unknown")
-        self._submit(self._close_channel, subscription)
-
-    def put(self, subscription: Subscription, value: Any, on_done: PutCallback,
-            timeout: float = DEFAULT_PUT_TIMEOUT) -> None:
-        if not self._submit(self._put, subscription, value, on_done, timeout):
-            on_done(False, "client is shutting down: nothing written")
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        for sub in self._tracked():
-            sub.closed = True
-            self._worker.submit(self._close_channel, sub)
-        self._worker.submit(_ca.flush_io)
-        self._worker.shutdown(wait=True)
-        self._puts.close()
-
     # -- worker thread ----------------------------------------------------
-    def _submit(self, fn: Any, *args: Any) -> bool:
-        try:
-            self._worker.submit(self._guarded, fn, *args)
-            return True
-        except RuntimeError:  # executor shut down: the backend is closing
-            return False
-
-    @staticmethod
-    def _guarded(fn: Any, *args: Any) -> None:
-        try:
-            fn(*args)
-        except Exception:
-            log.exception("pyepics backend: %s failed", getattr(fn, "__name__", fn))
-
     def _open(self, sub: _PyepicsSubscription) -> None:
         if sub.closed:
             self._untrack(sub)
