@@ -5,7 +5,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.conftest import PORTS
 from tests.iocs.harness import LOOPBACK_ENV, ROOT
@@ -49,4 +48,3 @@ def test_readme_example_shows_a_live_value(tmp_path):
         ioc.wait(timeout=10)
     assert "LABEL" in out.stdout, out.stderr[-2000:]
     assert re.search(r"LABEL -?\d\.\d{3} mm", out.stdout), out.stdout
-    assert Path(script).exists()
