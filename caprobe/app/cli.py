@@ -17,6 +17,9 @@ log = logging.getLogger("caprobe")
 DEMO_PVS = ["demo:setpoint", "demo:readback", "demo:sine", "demo:random_walk", "demo:noise",
             "demo:ramp", "demo:mode", "demo:message", "demo:long_text", "demo:spectrum",
             "demo:interlock"]
+DEMO_PROBE_PV = "demo:setpoint"
+#: --screenshot waits at least this long so that update rates show a figure.
+SCREENSHOT_SETTLE_S = 1.5
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,10 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             demo_ioc = start_demo_ioc()
-            pvnames = DEMO_PVS
-        else:
-            pvnames = args.pvs
-        return run_window(args, pvnames, "caprobe demo" if demo_ioc else "caprobe")
+            return run_window(args, DEMO_PVS, "caprobe demo", probe_pvnames=[DEMO_PROBE_PV])
+        from caprobe.model import split_pvnames
+
+        pvnames = [name for arg in args.pvs for name in split_pvnames(arg)]
+        return run_window(args, list(dict.fromkeys(pvnames)), "caprobe")
     except Exception as exc:  # a clear line for the operator; details in the log
         log.debug("fatal error", exc_info=True)
         print(f"caprobe: error: {exc}", file=sys.stderr)
@@ -113,7 +117,8 @@ def stop_process(proc: subprocess.Popen) -> None:
             proc.wait(timeout=3)
 
 
-def run_window(args: argparse.Namespace, pvnames: list[str], title: str) -> int:
+def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
+               probe_pvnames: list[str] | None = None) -> int:
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get(
             "WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -128,7 +133,7 @@ def run_window(args: argparse.Namespace, pvnames: list[str], title: str) -> int:
     if args.read_only:
         set_read_only(True)
     hub = ChannelHub(args.backend)
-    window = MainWindow(hub, pvnames, title)
+    window = MainWindow(hub, pvnames, title, probe_pvnames=probe_pvnames)
     window.show()
     result = {"code": 0}
     if args.screenshot:
@@ -137,9 +142,12 @@ def run_window(args: argparse.Namespace, pvnames: list[str], title: str) -> int:
         def check() -> None:
             channels = window.channels()
             ready = all(c.connected and c.reading is not None for c in channels)
-            if ready or time.monotonic() - started > args.timeout:
+            # Let rate meters measure for a moment so the picture shows figures.
+            settled = time.monotonic() - started > SCREENSHOT_SETTLE_S
+            if (ready and settled) or time.monotonic() - started > args.timeout:
                 timer.stop()
                 if ready:
+                    window.prepare_for_grab()
                     app.processEvents()
                     window.grab().save(args.screenshot)
                     print(f"caprobe: saved {args.screenshot}")

@@ -87,6 +87,15 @@ class Channel(QObject):
         """Samples lost for this PV because the GUI thread fell behind."""
         return 0 if self._entry is None else self._entry.dropped_total
 
+    @property
+    def update_count(self) -> int:
+        """Monitor updates received for this PV since it was subscribed.
+
+        Counts every update, including those coalesced away within a frame,
+        so a rate computed from it is the server's rate, not the frame rate.
+        """
+        return 0 if self._entry is None else self._entry.update_count
+
     def seconds_in_state(self) -> float:
         """Time since the last connect/disconnect (or since searching began)."""
         if self._entry is None:

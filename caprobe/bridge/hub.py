@@ -87,6 +87,7 @@ class _PVEntry:
         self.metadata = Metadata()
         self.info: ChannelInfo | None = None
         self.dropped_total = 0
+        self.update_count = 0
         self.puts: dict[int, weakref.ref[Channel]] = {}
         self.not_found_logged = False
 
@@ -337,6 +338,7 @@ class ChannelHub(QObject):
                     self._on_put_event(entry, event)
             return
         channels = entry.live_channels()
+        entry.update_count += pending.received
         samples = list(pending.samples) if pending.samples else []
         dropped = pending.dropped
         if dropped:

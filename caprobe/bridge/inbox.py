@@ -34,12 +34,13 @@ _STATUS_NAMES = tuple(s.name for s in AlarmStatus)
 class Pending:
     """One PV's undelivered events. Mutated only under the inbox lock."""
 
-    __slots__ = ("latest", "samples", "posted", "events", "dropped")
+    __slots__ = ("latest", "samples", "posted", "received", "events", "dropped")
 
     def __init__(self) -> None:
         self.latest: Reading | None = None
         self.samples: collections.deque[Reading] | None = None
         self.posted = 0  # samples appended to this Pending, kept or dropped
+        self.received = 0  # every reading, history or not (update-rate meters)
         self.events: list[tuple[int, tuple[Any, ...]]] = []
         self.dropped = 0
 
@@ -58,6 +59,7 @@ class Inbox:
             if pending is None:
                 pending = self._dirty[relay] = Pending()
             pending.latest = reading
+            pending.received += 1
             if relay.want_history:
                 samples = pending.samples
                 if samples is None:

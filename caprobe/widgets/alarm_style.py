@@ -1,9 +1,17 @@
-"""EPICS alarm colours, plus a border style per severity for colour-blind users."""
+"""EPICS alarm colours, plus a border style per severity for colour-blind users.
+
+Two looks share one table: ``severity_style`` for a value (coloured text
+and a border whose pattern differs per severity) and ``severity_badge_style``
+for an alarm label (filled with the alarm colour, text chosen for contrast).
+The border pattern is what lets a colour-blind operator tell MINOR
+(dashed), MAJOR (thick solid), INVALID (dotted, double width) and
+disconnected (grey, dotted) apart.
+"""
 from __future__ import annotations
 
 from caprobe.model import Severity
 
-#: Conventional EPICS display colours (MEDM/Phoebus): green, yellow, red, white/magenta.
+#: Conventional EPICS display colours (MEDM/Phoebus): green, yellow, red, magenta.
 SEVERITY_COLORS = {
     Severity.NO_ALARM: "#00a000",
     Severity.MINOR: "#e0c000",
@@ -12,21 +20,49 @@ SEVERITY_COLORS = {
 }
 DISCONNECTED_COLOR = "#808080"
 
+#: Text drawn in the alarm colour must stay legible on a light background;
+#: pure EPICS yellow does not, so MINOR text uses a darker amber.
+_TEXT_COLORS = {
+    Severity.NO_ALARM: "#000000",
+    Severity.MINOR: "#8a6d00",
+    Severity.MAJOR: "#d00000",
+    Severity.INVALID: "#a000a0",
+}
+_BADGE_TEXT = {
+    Severity.NO_ALARM: "#ffffff",
+    Severity.MINOR: "#000000",
+    Severity.MAJOR: "#ffffff",
+    Severity.INVALID: "#ffffff",
+}
+
 #: Border pattern per state: shape as well as colour tells them apart.
-_BORDERS = {
-    Severity.NO_ALARM: "1px solid transparent",
+BORDERS = {
+    Severity.NO_ALARM: "2px solid transparent",
     Severity.MINOR: "2px dashed",
     Severity.MAJOR: "3px solid",
-    Severity.INVALID: "2px dotted",
+    Severity.INVALID: "3px dotted",
 }
+DISCONNECTED_BORDER = "2px dotted"
 
 
 def severity_style(severity: Severity | None, connected: bool = True) -> str:
     """A stylesheet fragment for a value shown with this alarm state."""
     if not connected or severity is None:
-        return f"color: {DISCONNECTED_COLOR}; border: 2px dotted {DISCONNECTED_COLOR};"
-    color = SEVERITY_COLORS[severity]
-    border = _BORDERS[severity]
-    text = "#000000" if severity == Severity.NO_ALARM else color
-    border_color = "" if severity == Severity.NO_ALARM else f" {color}"
-    return f"color: {text}; border: {border}{border_color};"
+        return f"color: {DISCONNECTED_COLOR}; border: {DISCONNECTED_BORDER} {DISCONNECTED_COLOR};"
+    border = BORDERS[severity]
+    border_color = "" if severity == Severity.NO_ALARM else f" {SEVERITY_COLORS[severity]}"
+    return f"color: {_TEXT_COLORS[severity]}; border: {border}{border_color};"
+
+
+def severity_badge_style(severity: Severity | None, connected: bool = True) -> str:
+    """A stylesheet fragment for an alarm label: filled, with the same borders."""
+    if not connected or severity is None:
+        return (f"color: #ffffff; background-color: {DISCONNECTED_COLOR}; "
+                f"border: {DISCONNECTED_BORDER} #404040;")
+    fill = SEVERITY_COLORS[severity]
+    if severity == Severity.NO_ALARM:  # calm when all is well, so alarms stand out
+        return f"color: {fill}; background-color: transparent; border: 2px solid {fill};"
+    edge = "#000000" if severity != Severity.NO_ALARM else fill
+    border = BORDERS[severity].replace("transparent", "")
+    return (f"color: {_BADGE_TEXT[severity]}; background-color: {fill}; "
+            f"border: {border} {edge};")
