@@ -8,9 +8,13 @@ client searches exactly those ports on 127.0.0.1 and nothing else.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Widgets keep preferences in QSettings; tests (and the caprobe processes
+# they start) get a private config folder, never the developer's own.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="caprobe-test-config-")
 
 from tests.iocs.harness import IocProcess, free_port, loopback_client_env  # noqa: E402
 

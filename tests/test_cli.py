@@ -51,3 +51,12 @@ def test_probe_screenshot_of_unknown_pv_fails_clearly(tmp_path):
     assert result.returncode == 1
     assert "no value within 2 s for: nobody:home" in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_probe_screenshot_of_real_pvs(tmp_path, caproto_ioc):
+    out = tmp_path / "probe.png"
+    names = f"{caproto_ioc.prefix}ai,{caproto_ioc.prefix}mbbo"  # pasted lists are split
+    result = caprobe("probe", names, "--screenshot", str(out), "--timeout", "30")
+    assert result.returncode == 0, result.stderr[-2000:]
+    image = QImage(str(out))
+    assert image.width() > 600 and image.height() > 400

@@ -9,19 +9,11 @@ import time
 
 import numpy as np
 import pytest
-from caproto.sync.client import read as ca_read
 from caproto.sync.client import write as ca_write
 
 from caprobe import ConnectionState, Severity
 from caprobe.model import FieldType
-
-WAIT = 10_000  # ms: generous for a loaded 2-core CI machine
-
-
-def ioc_value(pvname: str):
-    """Read with an independent client (caproto sync), not the one under test."""
-    data = ca_read(pvname, timeout=2, repeater=False).data
-    return data[0] if len(data) == 1 else data
+from tests.helpers import WAIT, ioc_value
 
 
 def live(qtbot, hub, pvname, parent=None):

@@ -1,0 +1,60 @@
+"""The main window: probe tabs, the PV list dock, read-only title, About."""
+from __future__ import annotations
+
+import pytest
+
+from caprobe.app.main_window import MainWindow, about_text
+from caprobe.widgets import ProbeTabs
+from tests.helpers import WAIT
+
+
+@pytest.fixture(params=["pyepics"])
+def backend_name(request):  # window plumbing does not depend on the backend
+    return request.param
+
+
+def test_window_with_several_pvs(qtbot, hub, caproto_ioc):
+    names = [caproto_ioc.prefix + n for n in ("ai", "ao", "mbbo")]
+    window = MainWindow(hub, names)
+    qtbot.addWidget(window)
+    window.show()
+    probes = window.probes.probes()
+    assert [p.pvname() for p in probes] == names
+    assert [window.probes.tabText(i) for i in range(3)] == names
+    assert window.table is not None and len(window.table.channels()) == 3
+    qtbot.waitUntil(lambda: all(c.connected and c.reading is not None
+                                for c in window.channels()), timeout=WAIT)
+    # one subscription per PV although probes and the PV list both show them
+    assert hub.subscription_count() == 3
+    window.probes.setCurrentIndex(0)
+    window._on_table_cell_double_clicked(2, 0)  # double-click in the PV list
+    assert window.probes.currentWidget() is probes[2] and window.probes.count() == 3
+    assert "caprobe" in about_text(hub) and "EPICS_CA_ADDR_LIST" in about_text(hub)
+
+
+def test_probe_tabs_follow_names_and_never_go_empty(qtbot, hub, caproto_ioc):
+    tabs = ProbeTabs(hub=hub)
+    qtbot.addWidget(tabs)
+    tabs.show()
+    probe = tabs.open_probe()
+    assert tabs.tabText(0) == "new probe"
+    probe.set_pvname(caproto_ioc.prefix + "so")
+    assert tabs.tabText(0) == caproto_ioc.prefix + "so"
+    tabs._on_tab_close_requested(0)
+    assert tabs.count() == 1 and tabs.probes()[0].pvname() == ""
+    qtbot.waitUntil(lambda: hub.subscription_count() == 0, timeout=WAIT)
+    sent = []
+    tabs.send_to_strip_requested.connect(sent.append)
+    tabs.set_strip_chart_available(True)
+    other = tabs.open_probe(caproto_ioc.prefix + "ao")
+    assert other.strip_button.isVisibleTo(other)
+    other.strip_button.click()
+    assert sent == [caproto_ioc.prefix + "ao"]
+
+
+def test_read_only_is_in_the_title(qtbot, hub):
+    hub.read_only = True
+    window = MainWindow(hub, [])
+    qtbot.addWidget(window)
+    assert "READ-ONLY" in window.windowTitle()
+    assert window.probes.count() == 1 and window.table is None
