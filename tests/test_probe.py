@@ -382,3 +382,23 @@ def test_deleting_the_probe_releases_the_pv(qtbot, hub, ioc):
     # The CA subscription itself goes too; counter monitors in flight meanwhile
     # must not reach the deleted widget (pytest-qt fails the test if a slot raised).
     qtbot.waitUntil(lambda: hub.backend.subscription_count() == 0, timeout=WAIT)
+
+
+def test_access_rights_change_live(qtbot, hub, softioc_ioc):
+    # Only the EPICS base IOC can change a channel's access rights at run
+    # time (caproto's server cannot), so this runs against softioc only.
+    pv = softioc_ioc.prefix + "acc"
+    ioc_write(softioc_ioc.prefix + "acc_lock", 0)
+    probe = open_probe(qtbot, hub, pv)
+    control = probe.write_control
+    qtbot.waitUntil(lambda: probe.fields["Access"].text() == "read/write", timeout=WAIT)
+    assert control.editors.isEnabled()
+    try:
+        ioc_write(softioc_ioc.prefix + "acc_lock", 1)
+        qtbot.waitUntil(lambda: probe.fields["Access"].text() == "read only", timeout=WAIT)
+        assert not control.editors.isEnabled()
+        assert status(probe) == "✗ cannot write: no write access (access security)"
+    finally:
+        ioc_write(softioc_ioc.prefix + "acc_lock", 0)
+    qtbot.waitUntil(lambda: probe.fields["Access"].text() == "read/write", timeout=WAIT)
+    assert control.editors.isEnabled() and status(probe) == ""

@@ -66,6 +66,13 @@ def main() -> None:
     builder.aOut("ro", initial_value=3.25, EGU="A", PREC=2, ASG="READONLY")
     builder.aOut("utf8", initial_value=1.0, EGU="µA", PREC=1)
     counter = builder.longIn("counter", initial_value=0)
+    # Access security changed while clients are connected: writing 1 to
+    # acc_lock moves acc into the READONLY group (dbpf is local, so it is
+    # not itself subject to access security), 0 moves it back.
+    builder.aOut("acc", initial_value=2.0, EGU="V", PREC=1)
+    acc_name = args.prefix + "acc.ASG"
+    builder.longOut("acc_lock", initial_value=0, on_update=lambda v: softioc.dbpf(
+        acc_name, "READONLY" if v else "DEFAULT"))
     builder.LoadDatabase()
     # The IOC's own CA client (for links) must not search beyond loopback;
     # no PV Access server: nothing in the tests speaks it.
