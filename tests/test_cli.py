@@ -60,3 +60,15 @@ def test_probe_screenshot_of_real_pvs(tmp_path, caproto_ioc):
     assert result.returncode == 0, result.stderr[-2000:]
     image = QImage(str(out))
     assert image.width() > 600 and image.height() > 400
+
+
+def test_options_before_or_after_the_command():
+    from caprobe.app.cli import build_parser
+
+    parser = build_parser()
+    before = parser.parse_args(["--backend", "caproto", "--read-only", "probe", "a:b"])
+    after = parser.parse_args(["probe", "a:b", "--backend", "caproto", "--read-only"])
+    neither = parser.parse_args(["probe", "a:b"])
+    for args in (before, after):
+        assert args.backend == "caproto" and args.read_only and args.pvs == ["a:b"]
+    assert neither.backend is None and not neither.read_only and neither.timeout == 15.0

@@ -241,6 +241,9 @@ def test_update_rate_is_the_servers(qtbot, hub, ioc):
                     timeout=WAIT)
     qtbot.waitUntil(lambda: 6 <= float(probe.fields["Updates/s"].text()) <= 14,
                     timeout=WAIT)
+    quiet = open_probe(qtbot, hub, ioc.prefix + "utf8")  # nobody writes it
+    # the value sent at connect is not traffic: a quiet PV reads 0.0, not 1/elapsed
+    qtbot.waitUntil(lambda: quiet.fields["Updates/s"].text() == "0.0", timeout=WAIT)
 
 
 # -- refusals and faults ---------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import signal
@@ -27,34 +28,46 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"caprobe: error: {message} (see 'caprobe --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
     from caprobe.ca import BACKEND_CHOICES
 
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--backend", choices=BACKEND_CHOICES, default=None,
+    common.add_argument("--backend", choices=BACKEND_CHOICES, default=default(None),
                         help="CA client library (default: $CAPROBE_BACKEND, else auto: "
                              "pyepics when libca loads, caproto otherwise)")
-    common.add_argument("--read-only", action="store_true",
+    common.add_argument("--read-only", action="store_true", default=default(False),
                         help="refuse every write; stated in the title bar")
-    common.add_argument("--log-level", default="WARNING",
+    common.add_argument("--log-level", default=default("WARNING"),
                         choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    common.add_argument("--screenshot", metavar="PATH",
+    common.add_argument("--screenshot", metavar="PATH", default=default(None),
                         help="wait until every PV shown has connected and updated, save the "
                              "window as PNG and exit (non-zero if anything failed)")
-    common.add_argument("--timeout", type=float, default=15.0,
+    common.add_argument("--timeout", type=float, default=default(15.0),
                         help="seconds --screenshot waits for PVs (default 15)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options(defaults=True)
+    # Options may come before or after the command. The subcommands'
+    # copies must not default, or "caprobe --backend caproto probe X" would
+    # have its --backend reset to the default by the "probe" subparser.
+    after = _common_options(defaults=False)
 
     parser = _Parser(prog="caprobe", description="EPICS Channel Access probe, strip chart "
                                                  "and live widgets.", parents=[common])
     parser.add_argument("--version", action="version", version=f"caprobe {caprobe.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    probe = sub.add_parser("probe", parents=[common], help="show PVs live")
+    probe = sub.add_parser("probe", parents=[after], help="show PVs live")
     probe.add_argument("pvs", nargs="*", metavar="PV")
-    strip = sub.add_parser("strip", parents=[common], help="strip chart (not yet available)")
+    strip = sub.add_parser("strip", parents=[after], help="strip chart (not yet available)")
     strip.add_argument("pvs", nargs="+", metavar="PV")
-    panel = sub.add_parser("panel", parents=[common], help="operator panel (not yet available)")
+    panel = sub.add_parser("panel", parents=[after], help="operator panel (not yet available)")
     panel.add_argument("file")
-    sub.add_parser("demo", parents=[common],
+    sub.add_parser("demo", parents=[after],
                    help="start an embedded demo IOC on loopback and show its PVs")
     return parser
 
@@ -70,10 +83,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("strip", "panel"):
         print(f"caprobe: '{args.command}' is not available in this version yet", file=sys.stderr)
         return 2
-    demo_ioc = None
     try:
         if args.command == "demo":
             demo_ioc = start_demo_ioc()
+            # Stop the IOC at interpreter exit, after the CA client library
+            # has shut down (atexit runs last-registered first, and libca's
+            # finaliser registers later, on import): stopping it while the
+            # client's circuit is still open makes libca print "Connection
+            # reset by peer" on every demo exit.
+            atexit.register(stop_process, demo_ioc)
             return run_window(args, DEMO_PVS, "caprobe demo", probe_pvnames=[DEMO_PROBE_PV])
         from caprobe.model import split_pvnames
 
@@ -83,9 +101,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("fatal error", exc_info=True)
         print(f"caprobe: error: {exc}", file=sys.stderr)
         return 1
-    finally:
-        if demo_ioc is not None:
-            stop_process(demo_ioc)
 
 
 def start_demo_ioc() -> subprocess.Popen:

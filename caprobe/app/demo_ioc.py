@@ -56,6 +56,10 @@ class DemoIOC(PVGroup):
                           read_only=True)
     interlock = pvproperty(value=1, units="", read_only=True, doc="read-only status word")
 
+    def __init__(self, *args, ramp_start: float = 0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._ramp_next = ramp_start % 100.0
+
     @sine.scan(period=0.1)
     async def sine(self, instance, async_lib):
         await instance.write(math.sin(2 * math.pi * time.time() / 6.0))
@@ -70,10 +74,10 @@ class DemoIOC(PVGroup):
 
     @ramp.scan(period=0.5)
     async def ramp(self, instance, async_lib):
-        value = (instance.value + 1.0) % 100.0
+        value, self._ramp_next = self._ramp_next, (self._ramp_next + 1.0) % 100.0
         status, severity = _alarm(value, -1.0, -1.0, 60.0, 80.0)
-        await instance.write(value)
-        await instance.alarm.write(status=status, severity=severity)
+        # One write carries value and alarm: one monitor update per step.
+        await instance.write(value, status=status, severity=severity)
 
     @readback.scan(period=0.1)
     async def readback(self, instance, async_lib):
@@ -100,6 +104,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--max-seconds", type=float, default=24 * 3600.0)
+    parser.add_argument("--ramp-start", type=float, default=0.0,
+                        help="where demo:ramp starts (0…100; MINOR from 60, MAJOR from 80)")
     args = parser.parse_args()
     # Beacons go to a UDP socket this process holds, so no repeater is
     # needed and nothing is refused (caproto logs every refused beacon).
@@ -112,7 +118,7 @@ def main() -> None:
         "EPICS_CAS_BEACON_ADDR_LIST": "127.0.0.1",
         "EPICS_CA_SERVER_PORT": str(args.port),
     })
-    ioc = DemoIOC(prefix=PREFIX)
+    ioc = DemoIOC(prefix=PREFIX, ramp_start=args.ramp_start)
 
     async def stop_after(async_lib):
         await asyncio.sleep(args.max_seconds)

@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction("&About caprobe", self.show_about)
         self.statusBar().showMessage(
             f"CA backend: {hub.describe()}   ·   writes as {client_identity()}{mode}")
-        self.resize(1320 if self.table is not None else 760, 860 if self.table is not None else 740)
+        self.resize(1320 if self.table is not None else 760, 780 if self.table is not None else 740)
 
     def channels(self) -> list[Channel]:
         """Every channel the window shows (probes and PV list)."""

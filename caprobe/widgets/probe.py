@@ -399,23 +399,29 @@ class ProbeWidget(QWidget):
         fields["Updates/s"].setText(self._rate_text())
 
     def _rate_text(self) -> str:
+        """Updates per second over the last few seconds, from the server's count.
+
+        Measured from the first reading on, so the value sent at connect
+        does not read as traffic on a PV that never changes.
+        """
         channel = self._channel
-        if channel is None:
+        points = self._rate_points
+        if channel is None or not points:
             return "—"
         now = time.monotonic()
-        points = self._rate_points
         points.append((now, channel.update_count))
         while len(points) > 2 and now - points[0][0] > RATE_WINDOW_S:
             points.popleft()
         span = now - points[0][0]
         if span < 0.9:
             return "measuring…"
-        rate = (points[-1][1] - points[0][1]) / span
-        return f"{rate:.1f}"
+        return f"{(points[-1][1] - points[0][1]) / span:.1f}"
 
     # -- slots -----------------------------------------------------------------
     def _on_channel_reading_changed(self, reading: Reading) -> None:
         self._received_at = time.monotonic()
+        if not self._rate_points and self._channel is not None:
+            self._rate_points.append((self._received_at, self._channel.update_count))
         self._show_value(reading)
         self._show_channel()
         self._show_live_fields()
