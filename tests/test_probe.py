@@ -405,3 +405,24 @@ def test_access_rights_change_live(qtbot, hub, softioc_ioc):
         ioc_write(softioc_ioc.prefix + "acc_lock", 0)
     qtbot.waitUntil(lambda: probe.fields["Access"].text() == "read/write", timeout=WAIT)
     assert control.editors.isEnabled() and status(probe) == ""
+
+
+def test_put_failure_and_timeout_are_shown_next_to_the_control(qtbot, hub, ioc, backend_name):
+    refuse = open_probe(qtbot, hub, ioc.prefix + "refuse")
+    refuse.write_control.put_timeout = 2.0
+    type_and_enter(qtbot, refuse, "1")
+    qtbot.waitUntil(lambda: status(refuse).startswith("✗"), timeout=WAIT)
+    if backend_name == "caproto" and ioc.module.endswith("caproto_ioc"):
+        # The caproto server answers a failed write with an error response,
+        # which caproto's client drops: the failure surfaces as the timeout,
+        # never as success. (EPICS base answers with a failed completion.)
+        assert "outcome unknown" in status(refuse)
+    else:
+        assert "put failed" in status(refuse)
+    assert ioc_value(ioc.prefix + "refuse") == 0.0
+    slow = open_probe(qtbot, hub, ioc.prefix + "slow")
+    slow.write_control.put_timeout = 1.0  # the IOC completes this put after 3 s
+    type_and_enter(qtbot, slow, "2")
+    assert status(slow).startswith("writing"), status(slow)
+    qtbot.waitUntil(lambda: not status(slow).startswith("writing"), timeout=WAIT)
+    assert "no completion after 1.0 s: outcome unknown" in status(slow), status(slow)

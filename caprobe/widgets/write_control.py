@@ -99,11 +99,15 @@ class WriteControl(QWidget):
     ----------
     confirm_writes : bool
         Ask before every write (see :func:`confirm_write`).
+    put_timeout : float or None
+        Seconds to wait for the put's completion before reporting
+        "outcome unknown"; None for the hub's default (5 s).
     """
 
     def __init__(self, channel: Channel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.confirm_writes = False
+        self.put_timeout: float | None = None
         self._channel: Channel | None = None
         self._editing = False
         self._confirming = False
@@ -324,7 +328,7 @@ class WriteControl(QWidget):
         self._editing = False
         self._restyle()
         self._show_status(f"writing {new_text}…", _INFO_COLOR)
-        sent = channel.put(value)  # a refusal arrives on put_finished at once
+        sent = channel.put(value, self.put_timeout)  # a refusal arrives on put_finished at once
         if sent and channel.reading is not None:
             self._show_live(channel.reading)
         return sent

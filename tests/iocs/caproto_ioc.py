@@ -42,6 +42,8 @@ class ContractIOC(PVGroup):
     ro = pvproperty(value=3.25, read_only=True, units="A", precision=2)
     utf8 = pvproperty(value=1.0, units="µA", precision=1)
     counter = pvproperty(value=0, doc="increments at --rate Hz")
+    refuse = pvproperty(value=0.0, doc="every write fails (device refuses)")
+    slow = pvproperty(value=0.0, doc="a write completes after 3 s")
 
     def __init__(self, *args, rate: float = 10.0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +62,15 @@ class ContractIOC(PVGroup):
             severity = AlarmSeverity.MINOR_ALARM
         await self.ai.write(value)
         await self.ai.alarm.write(status=status, severity=severity)
+        return value
+
+    @refuse.putter
+    async def refuse(self, instance, value):
+        raise ValueError("device refuses")
+
+    @slow.putter
+    async def slow(self, instance, value):
+        await asyncio.sleep(3.0)
         return value
 
     @counter.startup

@@ -73,6 +73,18 @@ def main() -> None:
     acc_name = args.prefix + "acc.ASG"
     builder.longOut("acc_lock", initial_value=0, on_update=lambda v: softioc.dbpf(
         acc_name, "READONLY" if v else "DEFAULT"))
+    # Put outcomes: refuse has puts disabled (DISP=1: the IOC answers every
+    # write with ECA_PUTFAIL), slow completes its put callback only after
+    # 3 s (blocking on_update).
+    builder.aOut("refuse", initial_value=0.0, DISP=1)
+
+    async def slow_update(value):
+        import asyncio
+
+        await asyncio.sleep(3.0)
+
+    builder.aOut("slow", initial_value=0.0, on_update=slow_update, blocking=True,
+                 always_update=True)  # else writing the same value completes at once
     builder.LoadDatabase()
     # The IOC's own CA client (for links) must not search beyond loopback;
     # no PV Access server: nothing in the tests speaks it.
