@@ -212,6 +212,7 @@ def test_double_waveform_plot_and_table(qtbot, hub, ioc):
     ioc_write(pv, values)
     probe = open_probe(qtbot, hub, pv)
     qtbot.waitUntil(lambda: probe.array_view.model.rowCount() == 16, timeout=WAIT)
+    wait_field(qtbot, probe, "Units", "V")
     assert probe.array_view.isVisible()
     assert probe.fields["Element count"].text() == "100"
     assert probe.array_view.count_label.text().startswith("16 of 100 elements")
@@ -348,9 +349,14 @@ def test_name_entry_history_paste_and_drop(qtbot, hub, ioc):
     assert probe.pvname() == ioc.prefix + "mbbo"
     qtbot.waitUntil(lambda: probe.value_text() in ("Off", "Standby", "On", "Fault"),
                     timeout=WAIT)
+    mime.setText(f"\t{ioc.prefix}bo;{ioc.prefix}so")
+    probe.dropEvent(QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton,
+                               Qt.NoModifier))  # anywhere on the probe
+    assert probe.pvname() == ioc.prefix + "bo" and edit.text() == ioc.prefix + "bo"
+    probe.set_pvname(ioc.prefix + "mbbo")
     later = ProbeWidget(hub=hub)  # a new probe (or a new run) offers the history
     qtbot.addWidget(later)
-    assert later.name_edit.history()[:2] == [ioc.prefix + "mbbo", ioc.prefix + "ao"]
+    assert later.name_edit.history()[:3] == [ioc.prefix + n for n in ("mbbo", "bo", "ao")]
     assert hub.subscription_count() == 1  # switching released the previous PV
 
 

@@ -18,7 +18,7 @@ import time
 from typing import Optional
 
 from PyQt5.QtCore import Qt, QTimer, pyqtSignal
-from PyQt5.QtGui import QFont
+from PyQt5.QtGui import QDragEnterEvent, QDropEvent, QFont
 from PyQt5.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -44,6 +44,7 @@ from caprobe.model import (
     Reading,
     alarm_text,
     cainfo_text,
+    first_pvname,
     local_time_text,
 )
 from caprobe.model.cainfo import limits_text
@@ -100,6 +101,7 @@ class ProbeWidget(QWidget):
         self._received_at: Optional[float] = None
         self._rate_points: collections.deque[tuple[float, int]] = collections.deque()
         self._build()
+        self.setAcceptDrops(True)  # drop a PV name anywhere on the probe
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self._on_refresh_timeout)
@@ -416,6 +418,17 @@ class ProbeWidget(QWidget):
         if span < 0.9:
             return "measuring…"
         return f"{(points[-1][1] - points[0][1]) / span:.1f}"
+
+    # -- Qt overrides ------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasText() and first_pvname(event.mimeData().text()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        name = first_pvname(event.mimeData().text())
+        if name:
+            event.acceptProposedAction()
+            self.set_pvname(name)
 
     # -- slots -----------------------------------------------------------------
     def _on_channel_reading_changed(self, reading: Reading) -> None:
