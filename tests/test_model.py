@@ -93,3 +93,55 @@ def test_char_array_text_escapes_invalid_bytes():
     cwf = reading(raw, field_type=FieldType.CHAR, element_count=32)
     assert format_value(cwf) == "ok\\xff\\xfe then"
     assert decode_text(b"\xb5A") == "µA" and decode_text(b"\xc2\xb5A") == "µA"
+
+
+def test_split_pvnames_from_pasted_text():
+    from caprobe.model import first_pvname, split_pvnames
+
+    text = ' "XF:31ID:a", XF:31ID:b;XF:31ID:c\n\tXF:31ID:a  '
+    assert split_pvnames(text) == ["XF:31ID:a", "XF:31ID:b", "XF:31ID:c"]
+    assert first_pvname(text) == "XF:31ID:a"
+    assert first_pvname(" ,; ") == "" and split_pvnames("") == []
+
+
+def test_parse_entry_checks_type_and_control_limits():
+    from caprobe.model import FieldType, Metadata, PutRejected, parse_entry
+
+    ao = Metadata(field_type=FieldType.DOUBLE, units="V", control_limits=(0.0, 10.0))
+    assert parse_entry(" 2.5 ", ao) == 2.5
+    for text, reason in (("12", "above the control limit 10 V"),
+                         ("-1", "below the control limit 0 V"), ("x", "not a number")):
+        with pytest.raises(PutRejected, match=reason):
+            parse_entry(text, ao)
+    unlimited = Metadata(field_type=FieldType.LONG, control_limits=(0.0, 0.0))
+    assert parse_entry("0x10", unlimited) == 16  # 0…0 means "no limits", as in EPICS
+    enum = Metadata(field_type=FieldType.ENUM, enum_strings=("Off", "On"))
+    assert parse_entry("On", enum) == 1
+    wf = Metadata(field_type=FieldType.DOUBLE, element_count=4)
+    assert parse_entry("[1, 2;3 4]", wf) == [1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(PutRejected, match="5 elements"):
+        parse_entry("1 2 3 4 5", wf)
+    text = Metadata(field_type=FieldType.CHAR, element_count=8)
+    assert parse_entry("abc", text) == "abc"
+    with pytest.raises(PutRejected, match="holds 7"):
+        parse_entry("abcdefgh", text)
+
+
+def test_cainfo_block():
+    from caprobe.model import ChannelInfo, ConnectionState, FieldType, Metadata, Reading
+    from caprobe.model.cainfo import cainfo_text
+
+    meta = Metadata(field_type=FieldType.DOUBLE, units="mm", precision=2,
+                    warning_limits=(-5.0, 5.0))
+    info = ChannelInfo(host="ioc1:5064", field_type=FieldType.DOUBLE, element_count=1,
+                       read_access=True, write_access=False, backend="pyepics")
+    reading = Reading(6.0, 0.0, Severity.MINOR, "HIGH", meta)
+    lines = cainfo_text("X:ai", ConnectionState.CONNECTED, info, meta, reading).splitlines()
+    assert lines[0] == "X:ai"
+    text = "\n".join(lines)
+    for part in ("State:", "connected", "Host:", "ioc1:5064", "read, no write", "DBF_DOUBLE",
+                 "6.00 mm", "MINOR – HIGH", "-5 … 5", "Units:"):
+        assert part in text, part
+    # the values line up in one column, as in cainfo
+    starts = {len(line) - len(line.split(":", 1)[1].lstrip()) for line in lines[1:]}
+    assert len(starts) == 1

@@ -166,6 +166,10 @@ class _WriteCallback:
         self.sub._ca_on_write(self.token, response)
 
 
+#: How long closing waits for each of caproto's context threads.
+TEARDOWN_JOIN_S = 2.0
+
+
 class CaprotoBackend(WorkerBackend):
     """caproto's threading client."""
 
@@ -182,8 +186,20 @@ class CaprotoBackend(WorkerBackend):
         return _CaprotoSubscription(self, pvname, listener)
 
     def _teardown(self) -> None:
-        self._context.disconnect()
+        # Context.disconnect(wait=True) joins caproto's subscription-activation
+        # thread, which can be parked for ever in ensure_connected (timeout
+        # None) re-creating a just-released PV on a circuit that disconnect
+        # has already closed. Join its (daemon) threads with a bound instead,
+        # so closing a hub can never hang.
+        context = self._context
+        context.disconnect(wait=False)
         self._broadcaster.disconnect()
+        for thread in (context._process_search_results_thread,
+                       context._activate_subscriptions_thread, context.selector.thread):
+            thread.join(timeout=TEARDOWN_JOIN_S)
+            if thread.is_alive():
+                log.debug("caproto thread %s still busy after close; left to exit with "
+                          "the process (daemon)", thread.name)
 
     def describe(self) -> str:
         import caproto

@@ -68,7 +68,7 @@ class ArrayView(QWidget):
         super().__init__(parent)
         self.count_label = QLabel(self)
         self.plot = pg.PlotWidget(self, background="w")
-        self.plot.setMinimumHeight(120)
+        self.plot.setMinimumHeight(200)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setMenuEnabled(False)
         self.curve = self.plot.plot(pen=pg.mkPen("#1f5fbf", width=1.5), clipToView=True,
