@@ -103,14 +103,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def start_demo_ioc() -> subprocess.Popen:
-    """Start the demo IOC on a free loopback port and point this client at it only."""
+def start_demo_ioc(*ioc_args: str) -> subprocess.Popen:
+    """Start the demo IOC on a free loopback port and point this process at it only.
+
+    ``ioc_args`` go to ``caprobe.app.demo_ioc`` (e.g. ``"--ramp-start", "80"``).
+    Child processes started afterwards inherit the CA environment too.
+    """
     from caprobe.app.demo_ioc import free_port
 
     port = free_port()
     env = dict(os.environ)
     proc = subprocess.Popen([sys.executable, "-m", "caprobe.app.demo_ioc", "--port", str(port),
-                             "--max-seconds", str(7 * 24 * 3600)], env=env,
+                             "--max-seconds", str(7 * 24 * 3600), *ioc_args], env=env,
                             stdin=subprocess.DEVNULL)
     # Must happen before the hub creates the CA context, which reads these once.
     os.environ.update({

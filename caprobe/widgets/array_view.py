@@ -107,6 +107,8 @@ class ArrayView(QWidget):
             self._redraw.start()
 
     def set_connected(self, connected: bool) -> None:
+        if connected == self._connected:
+            return
         self._connected = connected
         self.curve.setPen(pg.mkPen("#1f5fbf" if connected else "#a0a0a0", width=1.5,
                                    style=Qt.SolidLine if connected else Qt.DashLine))

@@ -41,6 +41,7 @@ from caprobe.bridge import Channel, ChannelHub, default_hub
 from caprobe.model import (
     ConnectionState,
     FieldType,
+    Metadata,
     Reading,
     alarm_text,
     cainfo_text,
@@ -99,6 +100,7 @@ class ProbeWidget(QWidget):
         self._hub = hub or default_hub()
         self._channel: Channel | None = None
         self._received_at: Optional[float] = None
+        self._shown_metadata: Optional[Metadata] = None
         self._rate_points: collections.deque[tuple[float, int]] = collections.deque()
         self._build()
         self.setAcceptDrops(True)  # drop a PV name anywhere on the probe
@@ -300,6 +302,7 @@ class ProbeWidget(QWidget):
         self._show_value(reading)
         self._show_channel()
         self._show_live_fields()
+        self.fields["Updates/s"].setText(self._rate_text())
         self._show_state()
 
     def _show_value(self, reading: Optional[Reading]) -> None:
@@ -307,7 +310,7 @@ class ProbeWidget(QWidget):
         connected = channel is not None and channel.connected
         if reading is None:
             self.value_label.setText("—" if channel is None else "no value yet")
-            self.value_label.setStyleSheet(severity_style(None, False) + "padding: 4px;")
+            _set_style(self.value_label, severity_style(None, False) + "padding: 4px;")
             self._show_alarm(None, connected)
             self.array_view.setVisible(False)
             return
@@ -320,11 +323,11 @@ class ProbeWidget(QWidget):
         text = reading.format(mode=mode, precision=self._precision())
         small = meta.is_char_array or meta.field_type == FieldType.STRING or len(text) > 24
         font = self.value_label.font()
-        font.setPointSize(13 if small else 20)
-        self.value_label.setFont(font)
+        if font.pointSize() != (13 if small else 20):
+            font.setPointSize(13 if small else 20)
+            self.value_label.setFont(font)
         self.value_label.setText(text)
-        self.value_label.setStyleSheet(severity_style(reading.severity, connected)
-                                       + "padding: 4px;")
+        _set_style(self.value_label, severity_style(reading.severity, connected) + "padding: 4px;")
         self._show_alarm(reading, connected)
         if meta.is_array and not meta.is_char_array:
             self.array_view.setVisible(True)
@@ -346,22 +349,23 @@ class ProbeWidget(QWidget):
             text = alarm_text(reading)
             style = severity_badge_style(reading.severity if reading else None, True)
         self.alarm_label.setText(text)
-        self.alarm_label.setStyleSheet(style + "padding: 4px 10px;")
+        _set_style(self.alarm_label, style + "padding: 4px 10px;")
 
     def _show_state(self) -> None:
         channel = self._channel
         if channel is None:
             self.state_label.setText("enter a PV name")
-            self.state_label.setStyleSheet("color: #808080;")
+            _set_style(self.state_label, "color: #808080;")
             return
         self.state_label.setText(f"● {channel.status_text()}")
-        self.state_label.setStyleSheet(f"color: {_STATE_COLORS[channel.state]};")
+        _set_style(self.state_label, f"color: {_STATE_COLORS[channel.state]};")
 
     def _show_channel(self) -> None:
         channel = self._channel
         info = channel.info if channel is not None else None
         meta = channel.metadata if channel is not None else None
         fields = self.fields
+        self._shown_metadata = meta
         if info is None or meta is None:
             for name in CHANNEL_FIELDS + LIMIT_FIELDS:
                 fields[name].setText("—")
@@ -369,10 +373,10 @@ class ProbeWidget(QWidget):
         fields["Native type"].setText(info.field_type.dbf_name)
         fields["Element count"].setText(str(info.element_count))
         fields["Host"].setText(info.host or "—")
-        access = channel.info.access_text if channel.connected else \
+        access = info.access_text if channel.connected else \
             f"{info.access_text} (when last connected)"
         fields["Access"].setText(access)
-        fields["Access"].setStyleSheet("" if info.write_access else "color: #a00000;")
+        _set_style(fields["Access"], "" if info.write_access else "color: #a00000;")
         fields["Units"].setText(meta.units or "—")
         fields["Precision"].setText("—" if meta.precision is None else str(meta.precision))
         numeric = meta.field_type.is_numeric and not meta.is_char_array
@@ -398,7 +402,6 @@ class ProbeWidget(QWidget):
             fields["Timestamp"].setText(stamp)
             fields["Age"].setText(f"{_seconds(time.monotonic() - self._received_at)} "
                                   f"since last update")
-        fields["Updates/s"].setText(self._rate_text())
 
     def _rate_text(self) -> str:
         """Updates per second over the last few seconds, from the server's count.
@@ -436,7 +439,8 @@ class ProbeWidget(QWidget):
         if not self._rate_points and self._channel is not None:
             self._rate_points.append((self._received_at, self._channel.update_count))
         self._show_value(reading)
-        self._show_channel()
+        if reading.metadata is not self._shown_metadata:  # new metadata, not every update
+            self._show_channel()
         self._show_live_fields()
 
     def _on_channel_connection_changed(self, connected: bool) -> None:
@@ -451,6 +455,7 @@ class ProbeWidget(QWidget):
         if self.isVisible():
             self._show_state()
             self._show_live_fields()
+            self.fields["Updates/s"].setText(self._rate_text())
 
     def _on_format_changed(self, *_args: object) -> None:
         if self._channel is not None:
@@ -463,6 +468,13 @@ class ProbeWidget(QWidget):
     def _on_strip_button_clicked(self) -> None:
         if self.pvname():
             self.send_to_strip_requested.emit(self.pvname())
+
+
+def _set_style(label: QLabel, style: str) -> None:
+    # setStyleSheet re-polishes the widget even for the same sheet; values
+    # arrive at frame rate, their look changes only with the alarm state.
+    if label.styleSheet() != style:
+        label.setStyleSheet(style)
 
 
 def _seconds(value: float) -> str:

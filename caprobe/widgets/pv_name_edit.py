@@ -97,7 +97,5 @@ class PVNameEdit(QLineEdit):
     def _on_text_edited(self, text: str) -> None:
         # Context-menu paste bypasses keyPressEvent; PV names never hold
         # separators, so text that does is reduced to its first name.
-        if len(split_pvnames(text)) > 1 or text != text.strip():
-            stripped = first_pvname(text)
-            if stripped != text:
-                self.setText(stripped)
+        if text != text.strip() or len(split_pvnames(text)) > 1:
+            self.setText(first_pvname(text))

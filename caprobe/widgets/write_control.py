@@ -51,6 +51,9 @@ MIRRORED_ARRAY_LIMIT = 64
 EDITING_STYLE = "background-color: #fff4c2; border: 2px solid #d9a400;"
 INVALID_STYLE = "background-color: #ffe0e0; border: 2px solid #d00000;"
 _OK_COLOR, _BAD_COLOR, _INFO_COLOR = "#006000", "#c00000", "#505050"
+#: What the status line currently says, so that a state change clears only
+#: its own message: a write's outcome stays until the next one.
+_OUTCOME, _EDITING, _BLOCKED = "outcome", "editing", "blocked"
 
 
 class _SetpointEdit(QLineEdit):
@@ -111,6 +114,7 @@ class WriteControl(QWidget):
         self._channel: Channel | None = None
         self._editing = False
         self._confirming = False
+        self._status_kind = _OUTCOME
         self._metadata = Metadata()
 
         self.line_edit = _SetpointEdit(self)
@@ -164,7 +168,7 @@ class WriteControl(QWidget):
                 signal.disconnect(slot)
         self._channel = channel
         self._editing = False
-        self.status_label.clear()
+        self._clear_status(self._status_kind)
         if channel is not None:
             for signal, slot in self._channel_slots(channel):
                 signal.connect(slot)
@@ -198,10 +202,10 @@ class WriteControl(QWidget):
         self.editors.setToolTip(tip)
         if reason and self._channel is not None:
             self._editing = False
-            self._show_status(f"✗ cannot write: {reason}", _BAD_COLOR)
+            self._show_status(f"✗ cannot write: {reason}", _BAD_COLOR, _BLOCKED)
             self._restyle()
-        elif self.status_label.text().startswith("✗ cannot write"):
-            self.status_label.clear()
+        else:
+            self._clear_status(_BLOCKED)
 
     def write_text(self, text: str) -> bool:
         """Check ``text`` and write it, as Enter does. True if sent."""
@@ -229,8 +233,7 @@ class WriteControl(QWidget):
         """Drop the edit and show the live value again."""
         self._editing = False
         self._restyle()
-        if self.status_label.text().startswith(("editing", "✗ not accepted")):
-            self.status_label.clear()
+        self._clear_status(_EDITING)
         channel = self._channel
         if channel is not None and channel.reading is not None:
             self._show_live(channel.reading)
@@ -333,9 +336,16 @@ class WriteControl(QWidget):
             self._show_live(channel.reading)
         return sent
 
-    def _show_status(self, text: str, color: str) -> None:
+    def _show_status(self, text: str, color: str, kind: str = _OUTCOME) -> None:
+        self._status_kind = kind
         self.status_label.setStyleSheet(f"color: {color};")
         self.status_label.setText(text)
+
+    def _clear_status(self, kind: str) -> None:
+        """Clear the status line if it still shows a message of this kind."""
+        if self._status_kind == kind:
+            self._status_kind = _OUTCOME
+            self.status_label.clear()
 
     def _restyle(self, invalid: bool = False) -> None:
         if not self._editing:
@@ -345,7 +355,7 @@ class WriteControl(QWidget):
 
     # -- slots ---------------------------------------------------------------
     def _on_channel_reading_changed(self, reading: Reading) -> None:
-        if reading.metadata != self._metadata:
+        if reading.metadata is not self._metadata and reading.metadata != self._metadata:
             self._metadata = reading.metadata
             self._configure_editor()
         if not self._editing:
@@ -373,13 +383,14 @@ class WriteControl(QWidget):
             parse_entry(text, self._metadata)
         except PutRejected as exc:
             self._restyle(invalid=True)
-            self._show_status(f"✗ not accepted: {exc}", _BAD_COLOR)
+            self._show_status(f"✗ not accepted: {exc}", _BAD_COLOR, _EDITING)
             return
         self._restyle()
         extra = ""
         if self._metadata.field_type == FieldType.STRING:
             extra = f" ({len(text.encode('utf-8'))}/{MAX_STRING_BYTES} bytes)"
-        self._show_status(f"editing — Enter writes, Escape reverts{extra}", "#8a6d00")
+        self._show_status(f"editing — Enter writes, Escape reverts{extra}", "#8a6d00",
+                          _EDITING)
 
     def _on_line_edit_return_pressed(self) -> None:
         if not self.write_text(self.line_edit.text()):
