@@ -44,6 +44,9 @@ class ContractIOC(PVGroup):
     counter = pvproperty(value=0, doc="increments at --rate Hz")
     refuse = pvproperty(value=0.0, doc="every write fails (device refuses)")
     slow = pvproperty(value=0.0, doc="a write completes after 3 s")
+    stamped = pvproperty(value=0.0, read_only=True, doc="value and server time set by stamp_drive")
+    stamp_drive = pvproperty(value=[0.0, 0.0], max_length=2,
+                             doc="write [value, POSIX time]: stamped posts it with that time")
 
     def __init__(self, *args, rate: float = 10.0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,6 +65,13 @@ class ContractIOC(PVGroup):
             severity = AlarmSeverity.MINOR_ALARM
         await self.ai.write(value)
         await self.ai.alarm.write(status=status, severity=severity)
+        return value
+
+    @stamp_drive.putter
+    async def stamp_drive(self, instance, value):
+        # Known server time stamps (even backwards, even repeated values)
+        # for the strip chart's tests.
+        await self.stamped.write(float(value[0]), timestamp=float(value[1]))
         return value
 
     @refuse.putter

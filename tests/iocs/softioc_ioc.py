@@ -85,6 +85,12 @@ def main() -> None:
 
     builder.aOut("slow", initial_value=0.0, on_update=slow_update, blocking=True,
                  always_update=True)  # else writing the same value completes at once
+    # Known server time stamps for the strip chart's tests: writing
+    # [value, POSIX time] to stamp_drive posts stamped with that time
+    # (TSE=-2: the time comes from the device; MDEL=-1: repeats are posted).
+    stamped = builder.aIn("stamped", initial_value=0.0, MDEL=-1, TSE=-2)
+    builder.WaveformOut("stamp_drive", [0.0, 0.0], length=2, always_update=True,
+                        on_update=lambda v: stamped.set(float(v[0]), timestamp=float(v[1])))
     builder.LoadDatabase()
     # The IOC's own CA client (for links) must not search beyond loopback;
     # no PV Access server: nothing in the tests speaks it.

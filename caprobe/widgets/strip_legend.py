@@ -1,0 +1,150 @@
+"""The strip chart's legend: one row per PV with its live value, alarm and cursor readout.
+
+Rows are refreshed at the chart's redraw rate, and a cell is rewritten only
+when its text or colour changed, so twenty live PVs cost a handful of
+string comparisons per redraw.
+"""
+from __future__ import annotations
+
+from PyQt5.QtCore import QPoint, Qt, pyqtSignal
+from PyQt5.QtGui import QBrush, QColor, QIcon, QPixmap
+from PyQt5.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from caprobe.model import Severity
+from caprobe.widgets.alarm_style import _TEXT_COLORS, DISCONNECTED_COLOR, SEVERITY_COLORS
+
+COLUMNS = ("PV", "Value", "Alarm", "Axis", "At cursor")
+PV, VALUE, ALARM, AXIS, CURSOR = range(len(COLUMNS))
+_BADGE_TEXT = {Severity.NO_ALARM: "#00a000", Severity.MINOR: "#000000",
+               Severity.MAJOR: "#ffffff", Severity.INVALID: "#ffffff"}
+
+
+class StripLegend(QTableWidget):
+    """Table of curves. Signals carry the PV name of the row concerned."""
+
+    visibility_toggled = pyqtSignal(str, bool)
+    menu_requested = pyqtSignal(str, QPoint)
+    activated = pyqtSignal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(COLUMNS)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(22)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(PV, QHeaderView.Stretch)
+        for column in (VALUE, ALARM, AXIS, CURSOR):
+            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context_menu_requested)
+        self.itemChanged.connect(self._on_item_changed)
+        self.cellDoubleClicked.connect(self._on_cell_double_clicked)
+        self._rows: dict[str, int] = {}
+        self._cache: dict[tuple[str, int], tuple[str, str, str]] = {}
+        self._updating = False
+
+    def pvnames(self) -> list[str]:
+        return sorted(self._rows, key=self._rows.get)
+
+    def add_row(self, pvname: str, color: str, visible: bool, axis_id: str) -> None:
+        self._updating = True
+        row = self.rowCount()
+        self.insertRow(row)
+        self._rows[pvname] = row
+        item = QTableWidgetItem(pvname)
+        item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+        item.setCheckState(Qt.Checked if visible else Qt.Unchecked)
+        item.setToolTip(f"{pvname}\nTick to show or hide; right-click for colour, width, axis, "
+                        "clear, remove; double-click to probe")
+        self.setItem(row, PV, item)
+        for column in (VALUE, ALARM, AXIS, CURSOR):
+            cell = QTableWidgetItem("")
+            if column in (VALUE, CURSOR):
+                cell.setTextAlignment(int(Qt.AlignRight | Qt.AlignVCenter))
+            self.setItem(row, column, cell)
+        self._updating = False
+        self.set_style(pvname, color, visible, axis_id)
+
+    def remove_row(self, pvname: str) -> None:
+        row = self._rows.pop(pvname, None)
+        if row is None:
+            return
+        self.removeRow(row)
+        self._rows = {name: (r - 1 if r > row else r) for name, r in self._rows.items()}
+        self._cache = {k: v for k, v in self._cache.items() if k[0] != pvname}
+
+    def set_style(self, pvname: str, color: str, visible: bool, axis_id: str) -> None:
+        row = self._rows[pvname]
+        self._updating = True
+        item = self.item(row, PV)
+        pixmap = QPixmap(14, 14)
+        pixmap.fill(QColor(color))
+        item.setIcon(QIcon(pixmap))
+        item.setCheckState(Qt.Checked if visible else Qt.Unchecked)
+        self.item(row, AXIS).setText(axis_id)
+        self._updating = False
+
+    def set_cell(self, pvname: str, column: int, text: str, fg: str = "", bg: str = "",
+                 tooltip: str | None = None) -> None:
+        """Rewrite a cell only if what it shows changed."""
+        row = self._rows.get(pvname)
+        if row is None:
+            return
+        key = (pvname, column)
+        if self._cache.get(key) == (text, fg, bg) and tooltip is None:
+            return
+        self._cache[key] = (text, fg, bg)
+        item = self.item(row, column)
+        self._updating = True
+        item.setText(text)
+        item.setForeground(QBrush(QColor(fg or "#000000")))
+        item.setBackground(QBrush(QColor(bg)) if bg else QBrush())
+        if tooltip is not None:
+            item.setToolTip(tooltip)
+        self._updating = False
+
+    def set_alarm(self, pvname: str, text: str, severity: Severity | None) -> None:
+        if severity is None:
+            self.set_cell(pvname, ALARM, text, "#ffffff", DISCONNECTED_COLOR)
+        elif severity == Severity.NO_ALARM:
+            self.set_cell(pvname, ALARM, text, _BADGE_TEXT[severity])
+        else:
+            self.set_cell(pvname, ALARM, text, _BADGE_TEXT[severity], SEVERITY_COLORS[severity])
+
+    def set_value(self, pvname: str, text: str, severity: Severity | None,
+                  tooltip: str | None = None) -> None:
+        fg = DISCONNECTED_COLOR if severity is None else _TEXT_COLORS[severity]
+        self.set_cell(pvname, VALUE, text, fg, tooltip=tooltip)
+
+    def text(self, pvname: str, column: int) -> str:
+        row = self._rows.get(pvname)
+        return "" if row is None else self.item(row, column).text()
+
+    def set_cursor_header(self, text: str) -> None:
+        self.horizontalHeaderItem(CURSOR).setText(text)
+
+    # -- events ----------------------------------------------------------------
+    def _name_at_row(self, row: int) -> str | None:
+        for name, r in self._rows.items():
+            if r == row:
+                return name
+        return None
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._updating or item.column() != PV:
+            return
+        name = self._name_at_row(item.row())
+        if name is not None:
+            self.visibility_toggled.emit(name, item.checkState() == Qt.Checked)
+
+    def _on_context_menu_requested(self, pos: QPoint) -> None:
+        name = self._name_at_row(self.rowAt(pos.y()))
+        if name is not None:
+            self.menu_requested.emit(name, self.viewport().mapToGlobal(pos))
+
+    def _on_cell_double_clicked(self, row: int, _column: int) -> None:
+        name = self._name_at_row(row)
+        if name is not None:
+            self.activated.emit(name)
