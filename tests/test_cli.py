@@ -72,3 +72,26 @@ def test_options_before_or_after_the_command():
     for args in (before, after):
         assert args.backend == "caproto" and args.read_only and args.pvs == ["a:b"]
     assert neither.backend is None and not neither.read_only and neither.timeout == 15.0
+
+
+def test_strip_screenshot_of_real_pvs(tmp_path, softioc_ioc):
+    out = tmp_path / "strip.png"
+    p = softioc_ioc.prefix
+    result = caprobe("strip", f"{p}counter {p}ai", "--span", "30s", "--settle", "1",
+                     "--screenshot", str(out), "--timeout", "30")
+    assert result.returncode == 0, result.stderr[-2000:]
+    image = QImage(str(out))
+    assert image.width() > 800 and image.height() > 500
+
+
+def test_strip_refuses_bad_input_clearly(tmp_path):
+    bad = tmp_path / "chart.json"
+    bad.write_text('{"format": "caprobe-strip-chart", "version": 1, "curves": [{"pv": 3}]}')
+    result = caprobe("strip", "--config", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}: curves[0].pv: expected a PV name, got 3" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = caprobe("strip", "a:b", "--span", "soon")
+    assert result.returncode == 2 and "--span: cannot read 'soon'" in result.stderr
+    result = caprobe("strip")
+    assert result.returncode == 2 and "give PV names or --config" in result.stderr

@@ -58,3 +58,31 @@ def test_read_only_is_in_the_title(qtbot, hub):
     qtbot.addWidget(window)
     assert "READ-ONLY" in window.windowTitle()
     assert window.probes.count() == 1 and window.table is None
+
+
+def test_probe_sends_its_pv_to_the_strip_chart(qtbot, hub, caproto_ioc):
+    pv = caproto_ioc.prefix + "ai"
+    window = MainWindow(hub, [pv], "test")
+    qtbot.addWidget(window)
+    window.show()
+    assert window.strip is None  # created on first use
+    probe = window.probes.probes()[0]
+    qtbot.waitUntil(lambda: probe.channel().connected, timeout=WAIT)
+    assert probe.strip_button.isVisible()
+    probe.strip_button.click()
+    assert window.strip is not None and window.strip.pvs() == [pv]
+    assert window.strip_dock.isVisible()
+    assert hub.subscription_count() == 1  # probe and chart share the PV's subscription
+    window.strip.probe_requested.emit(caproto_ioc.prefix + "ao")
+    assert [p.pvname() for p in window.probes.probes()] == [pv, caproto_ioc.prefix + "ao"]
+
+
+def test_strip_window_opens_probes_in_a_dock(qtbot, hub, caproto_ioc):
+    pv = caproto_ioc.prefix + "counter"
+    window = MainWindow(hub, [], "test", strip_pvnames=[pv], central="strip")
+    qtbot.addWidget(window)
+    window.show()
+    assert window.centralWidget() is window.strip and not window.probe_dock.isVisible()
+    window.strip.legend.activated.emit(pv)  # double-click in the legend
+    assert window.probe_dock.isVisible()
+    assert window.probes.probes()[-1].pvname() == pv

@@ -19,8 +19,13 @@ DEMO_PVS = ["demo:setpoint", "demo:readback", "demo:sine", "demo:random_walk", "
             "demo:ramp", "demo:mode", "demo:message", "demo:long_text", "demo:spectrum",
             "demo:interlock"]
 DEMO_PROBE_PV = "demo:setpoint"
-#: --screenshot waits at least this long so that update rates show a figure.
+DEMO_STRIP_PVS = ["demo:sine", "demo:ramp", "demo:random_walk", "demo:setpoint",
+                  "demo:readback"]
+DEMO_STRIP_SPAN = 60.0
+#: --screenshot waits at least this long so that update rates show a figure
+#: (longer with a strip chart, so that its traces have some history).
 SCREENSHOT_SETTLE_S = 1.5
+STRIP_SCREENSHOT_SETTLE_S = 8.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +52,10 @@ def _common_options(defaults: bool) -> argparse.ArgumentParser:
                              "window as PNG and exit (non-zero if anything failed)")
     common.add_argument("--timeout", type=float, default=default(15.0),
                         help="seconds --screenshot waits for PVs (default 15)")
+    common.add_argument("--settle", type=float, metavar="SECONDS", default=default(None),
+                        help="seconds --screenshot lets the window run before saving "
+                             f"(default {SCREENSHOT_SETTLE_S:g}, {STRIP_SCREENSHOT_SETTLE_S:g} "
+                             "with a strip chart)")
     return common
 
 
@@ -63,8 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     probe = sub.add_parser("probe", parents=[after], help="show PVs live")
     probe.add_argument("pvs", nargs="*", metavar="PV")
-    strip = sub.add_parser("strip", parents=[after], help="strip chart (not yet available)")
-    strip.add_argument("pvs", nargs="+", metavar="PV")
+    strip = sub.add_parser("strip", parents=[after], help="strip chart of PVs against time")
+    strip.add_argument("pvs", nargs="*", metavar="PV")
+    strip.add_argument("--span", default="5m",
+                       help="visible time span, e.g. 90s, 15m, 2h, 1d (default 5m)")
+    strip.add_argument("--config", metavar="FILE",
+                       help="open a saved chart (PVs, colours, axes, span); PVs given as "
+                            "well are added to it")
+    strip.add_argument("--buffer", type=int, default=None, metavar="SAMPLES",
+                       help="samples kept per PV (default 100000, 36 bytes each)")
+    strip.add_argument("--redraw-hz", type=float, default=None, metavar="HZ",
+                       help="scroll/redraw rate (default 5)")
     panel = sub.add_parser("panel", parents=[after], help="operator panel (not yet available)")
     panel.add_argument("file")
     sub.add_parser("demo", parents=[after],
@@ -80,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    if args.command in ("strip", "panel"):
+    if args.command == "panel":
         print(f"caprobe: '{args.command}' is not available in this version yet", file=sys.stderr)
         return 2
     try:
@@ -92,15 +110,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             # client's circuit is still open makes libca print "Connection
             # reset by peer" on every demo exit.
             atexit.register(stop_process, demo_ioc)
-            return run_window(args, DEMO_PVS, "caprobe demo", probe_pvnames=[DEMO_PROBE_PV])
+            return run_window(args, DEMO_PVS, "caprobe demo", probe_pvnames=[DEMO_PROBE_PV],
+                              strip_pvnames=DEMO_STRIP_PVS, central="strip",
+                              strip_options={"span": DEMO_STRIP_SPAN})
         from caprobe.model import split_pvnames
 
-        pvnames = [name for arg in args.pvs for name in split_pvnames(arg)]
-        return run_window(args, list(dict.fromkeys(pvnames)), "caprobe")
+        pvnames = list(dict.fromkeys(name for arg in args.pvs for name in split_pvnames(arg)))
+        if args.command == "strip":
+            return run_strip(args, pvnames)
+        return run_window(args, pvnames, "caprobe")
     except Exception as exc:  # a clear line for the operator; details in the log
         log.debug("fatal error", exc_info=True)
         print(f"caprobe: error: {exc}", file=sys.stderr)
         return 1
+
+
+def run_strip(args: argparse.Namespace, pvnames: list[str]) -> int:
+    from caprobe.model.strip_config import load_strip_config
+    from caprobe.model.timespan import parse_span
+
+    try:
+        span = parse_span(args.span)
+    except ValueError as exc:
+        print(f"caprobe: error: --span: {exc}", file=sys.stderr)
+        return 2
+    config = None
+    if args.config:
+        config = load_strip_config(args.config)  # a ConfigError says what is wrong
+    elif not pvnames:
+        print("caprobe: error: give PV names or --config FILE", file=sys.stderr)
+        return 2
+    options: dict = {"span": span}
+    if args.buffer is not None:
+        if args.buffer < 10:
+            print("caprobe: error: --buffer must be at least 10 samples", file=sys.stderr)
+            return 2
+        options["capacity"] = args.buffer
+    if args.redraw_hz is not None:
+        options["redraw_hz"] = args.redraw_hz
+    return run_window(args, [], "caprobe strip", strip_pvnames=pvnames, central="strip",
+                      strip_options=options, strip_config=config)
 
 
 def start_demo_ioc(*ioc_args: str) -> subprocess.Popen:
@@ -137,7 +186,9 @@ def stop_process(proc: subprocess.Popen) -> None:
 
 
 def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
-               probe_pvnames: list[str] | None = None) -> int:
+               probe_pvnames: list[str] | None = None, strip_pvnames: list[str] | None = None,
+               central: str = "probe", strip_options: dict | None = None,
+               strip_config=None) -> int:
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get(
             "WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -152,8 +203,17 @@ def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
     if args.read_only:
         set_read_only(True)
     hub = ChannelHub(args.backend)
-    window = MainWindow(hub, pvnames, title, probe_pvnames=probe_pvnames)
+    window = MainWindow(hub, pvnames, title, probe_pvnames=probe_pvnames,
+                        strip_pvnames=strip_pvnames, central=central,
+                        strip_options=strip_options)
+    if strip_config is not None and window.strip is not None:
+        extra = window.strip.pvs()
+        window.strip.apply_config(strip_config)
+        window.strip.add_pvs(extra)
     window.show()
+    settle = args.settle
+    if settle is None:
+        settle = STRIP_SCREENSHOT_SETTLE_S if window.strip is not None else SCREENSHOT_SETTLE_S
     result = {"code": 0}
     if args.screenshot:
         started = time.monotonic()
@@ -162,8 +222,8 @@ def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
             channels = window.channels()
             ready = all(c.connected and c.reading is not None for c in channels)
             # Let rate meters measure for a moment so the picture shows figures.
-            settled = time.monotonic() - started > SCREENSHOT_SETTLE_S
-            if (ready and settled) or time.monotonic() - started > args.timeout:
+            settled = time.monotonic() - started > settle
+            if (ready and settled) or time.monotonic() - started > max(args.timeout, settle):
                 timer.stop()
                 if ready:
                     window.prepare_for_grab()

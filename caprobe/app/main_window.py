@@ -1,4 +1,4 @@
-"""The main window: probe tabs, plus a live PV list when several PVs are shown."""
+"""The main window: probe tabs and strip chart, plus a live PV list when several PVs are shown."""
 from __future__ import annotations
 
 import os
@@ -14,6 +14,7 @@ import caprobe
 from caprobe.bridge import Channel, ChannelHub, is_read_only
 from caprobe.bridge.hub import client_identity
 from caprobe.widgets import ProbeTabs, PVTable
+from caprobe.widgets.strip_chart import StripChart
 
 EPICS_VARIABLES = ("EPICS_CA_ADDR_LIST", "EPICS_CA_AUTO_ADDR_LIST", "EPICS_CA_SERVER_PORT",
                    "EPICS_CA_CONN_TMO", "EPICS_CA_MAX_ARRAY_BYTES", "EPICS_CA_NAME_SERVERS")
@@ -34,53 +35,112 @@ def about_text(hub: ChannelHub) -> str:
 
 
 class MainWindow(QMainWindow):
-    """Probe tabs in the middle; a "PV list" dock when more than one PV is given.
+    """The probe and the strip chart, one of them in the middle, the other docked.
 
     Parameters
     ----------
-    pvnames : PVs to show (the PV list holds all of them).
+    pvnames : PVs for the "PV list" dock (shown when there are several).
     probe_pvnames : PVs that get a probe tab; default the first
-        ``MAX_PROBE_TABS`` of ``pvnames``.
+        ``MAX_PROBE_TABS`` of ``pvnames`` (none when the strip chart is central).
+    strip_pvnames : PVs on the strip chart; the chart is created on first
+        use ("Add to strip chart" in a probe) when this is None.
+    central : ``"probe"`` or ``"strip"``: which one fills the window.
     """
 
-    def __init__(self, hub: ChannelHub, pvnames: Sequence[str], title: str = "caprobe",
+    def __init__(self, hub: ChannelHub, pvnames: Sequence[str] = (), title: str = "caprobe",
                  parent: QWidget | None = None,
-                 probe_pvnames: Optional[Sequence[str]] = None) -> None:
+                 probe_pvnames: Optional[Sequence[str]] = None,
+                 strip_pvnames: Optional[Sequence[str]] = None,
+                 central: str = "probe", strip_options: Optional[dict] = None) -> None:
         super().__init__(parent)
         self._hub = hub
+        self._strip_options = dict(strip_options or {})
         mode = " — READ-ONLY: writes disabled" if (is_read_only() or hub.read_only) else ""
         self.setWindowTitle(f"{title} [{hub.backend_name}]{mode}")
+        self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks)
         pvnames = list(pvnames)
         if probe_pvnames is None:
-            probe_pvnames = pvnames[:MAX_PROBE_TABS]
+            probe_pvnames = pvnames[:MAX_PROBE_TABS] if central == "probe" else []
 
         self.probes = ProbeTabs(self, hub=hub)
         for name in probe_pvnames or [None]:
             self.probes.open_probe(name, focus=False)
         self.probes.setCurrentIndex(0)
-        self.setCentralWidget(self.probes)
+        self.probes.set_strip_chart_available(True)
+        self.probes.send_to_strip_requested.connect(self._on_probes_send_to_strip_requested)
+        self.probe_dock: QDockWidget | None = None
+        self.strip: StripChart | None = None
+        self.strip_dock: QDockWidget | None = None
+
+        if central == "strip":
+            self.setCentralWidget(self._create_strip(strip_pvnames or []))
+            self.probe_dock = self._dock("Probe", "probe_dock", self.probes,
+                                         Qt.LeftDockWidgetArea)
+            if not probe_pvnames:
+                self.probe_dock.hide()  # until a PV is opened from the legend
+        else:
+            self.setCentralWidget(self.probes)
+            if strip_pvnames is not None:
+                self._show_strip_dock(strip_pvnames)
 
         self.table: PVTable | None = None
         if len(pvnames) > 1:
             self.table = PVTable(pvnames, hub=hub)
             self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
             self.table.setToolTip("Double-click a PV to open it in a probe tab")
-            dock = QDockWidget("PV list", self)
-            dock.setObjectName("pv_list_dock")
-            dock.setWidget(self.table)
-            dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
-            self.addDockWidget(Qt.RightDockWidgetArea, dock)
-            self.resizeDocks([dock], [540], Qt.Horizontal)
+            dock = self._dock("PV list", "pv_list_dock", self.table, Qt.RightDockWidgetArea)
+            if central == "strip" and self.probe_dock is not None:
+                self.tabifyDockWidget(self.probe_dock, dock)
+                self.probe_dock.raise_()
+            else:
+                self.resizeDocks([dock], [540], Qt.Horizontal)
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&About caprobe", self.show_about)
         self.statusBar().showMessage(
             f"CA backend: {hub.describe()}   ·   writes as {client_identity()}{mode}")
-        self.resize(1320 if self.table is not None else 760, 780 if self.table is not None else 740)
+        if central == "strip":
+            self.resize(1500 if self.probe_dock is not None and probe_pvnames else 1200, 860)
+            if probe_pvnames:
+                self.resizeDocks([self.probe_dock], [560], Qt.Horizontal)
+        else:
+            self.resize(1320 if self.table is not None else 760,
+                        780 if self.table is not None else 740)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
+              ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
+                         | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _create_strip(self, pvnames: Sequence[str]) -> StripChart:
+        self.strip = StripChart(self, hub=self._hub, **self._strip_options)
+        self.strip.add_pvs(list(pvnames))
+        self.strip.probe_requested.connect(self._on_strip_probe_requested)
+        return self.strip
+
+    def _show_strip_dock(self, pvnames: Sequence[str] = ()) -> StripChart:
+        if self.strip is None:
+            strip = self._create_strip(pvnames)
+            self.strip_dock = self._dock("Strip chart", "strip_dock", strip,
+                                         Qt.BottomDockWidgetArea)
+            self.resizeDocks([self.strip_dock], [380], Qt.Vertical)
+        else:
+            self.strip.add_pvs(list(pvnames))
+        if self.strip_dock is not None:
+            self.strip_dock.show()
+            self.strip_dock.raise_()
+        return self.strip
 
     def channels(self) -> list[Channel]:
-        """Every channel the window shows (probes and PV list)."""
+        """Every channel the window shows (probes, strip chart and PV list)."""
         channels = [p.channel() for p in self.probes.probes() if p.channel() is not None]
+        if self.strip is not None:
+            channels += self.strip.channels()
         if self.table is not None:
             channels += self.table.channels()
         return channels
@@ -89,10 +149,26 @@ class MainWindow(QMainWindow):
         """Draw anything waiting for its next redraw tick (screenshots)."""
         for probe in self.probes.probes():
             probe.array_view.flush()
+        if self.strip is not None:
+            self.strip.redraw(force=True)
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About caprobe", about_text(self._hub))
 
     def _on_table_cell_double_clicked(self, row: int, _column: int) -> None:
         if self.table is not None:
-            self.probes.open_probe(self.table.channels()[row].pvname)
+            self._open_probe(self.table.channels()[row].pvname)
+
+    def _on_strip_probe_requested(self, pvname: str) -> None:
+        self._open_probe(pvname)
+
+    def _on_probes_send_to_strip_requested(self, pvname: str) -> None:
+        strip = self._show_strip_dock()
+        if not strip.add_pv(pvname):
+            strip.show_message(f"{pvname} is already on the chart")
+
+    def _open_probe(self, pvname: str) -> None:
+        self.probes.open_probe(pvname)
+        if self.probe_dock is not None:
+            self.probe_dock.show()
+            self.probe_dock.raise_()

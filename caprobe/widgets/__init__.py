@@ -5,7 +5,8 @@ from caprobe.widgets.probe import ProbeWidget
 from caprobe.widgets.probe_tabs import ProbeTabs
 from caprobe.widgets.pv_name_edit import PVNameEdit
 from caprobe.widgets.pv_table import PVTable
+from caprobe.widgets.strip_chart import StripChart
 from caprobe.widgets.write_control import WriteControl
 
 __all__ = ["ArrayView", "PVNameEdit", "PVTable", "ProbeTabs", "ProbeWidget", "SEVERITY_COLORS",
-           "WriteControl", "severity_badge_style", "severity_style"]
+           "StripChart", "WriteControl", "severity_badge_style", "severity_style"]

@@ -309,6 +309,10 @@ class StripChart(QWidget):
     def pvs(self) -> list[str]:
         return list(self._curves)
 
+    def channels(self) -> list:
+        """The channel of each PV on the chart (for readiness checks)."""
+        return [curve.channel for curve in self._curves.values()]
+
     def set_time_span(self, seconds: float) -> None:
         self._span = check_span(seconds)
         text = format_span(self._span)
