@@ -6,6 +6,10 @@ Usage: python docs/make_screenshots.py
 of single PVs, the demo IOC is started the way ``caprobe demo`` starts it
 (free loopback port) and ``caprobe probe PV --screenshot`` is pointed at
 it; the IOC is stopped by its PID afterwards.
+
+The strip chart pictures need a story (a ramp crossing its alarm limits,
+the IOC stopped and restarted, then a paused and zoomed look at the gap),
+so they are made in this process with the widgets themselves.
 """
 from __future__ import annotations
 
@@ -45,7 +49,64 @@ def main() -> int:
             failed += run_cli([*args, "--screenshot", str(IMAGES / name)], client_env) != 0
     finally:
         stop_process(ioc)
+    failed += strip_shots()
     return 1 if failed else 0
+
+
+def strip_shots() -> int:
+    """strip_live.png, strip_gap.png and strip_paused.png, from one run of the demo IOC."""
+    import time
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PyQt5.QtCore import QPointF
+    from PyQt5.QtWidgets import QApplication
+
+    from caprobe.app.cli import start_demo_ioc, stop_process
+    from caprobe.bridge import ChannelHub
+
+    ioc = start_demo_ioc("--ramp-start", "40")  # 2 steps/s: MAJOR (80+) after 20 s
+    app = QApplication.instance() or QApplication([])
+    hub = ChannelHub()
+    try:
+        from caprobe.app.main_window import MainWindow
+
+        window = MainWindow(hub, [], "caprobe strip", central="strip",
+                            strip_pvnames=["demo:sine", "demo:ramp", "demo:random_walk",
+                                           "demo:readback"], strip_options={"span": 60})
+        window.resize(1200, 760)
+        window.show()
+        strip = window.strip
+
+        def run_for(seconds: float) -> None:
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                app.processEvents()
+                time.sleep(0.01)
+
+        def save(name: str) -> None:
+            strip.redraw(force=True)
+            app.processEvents()
+            window.grab().save(str(IMAGES / name))
+            print(f"saved {IMAGES / name}")
+
+        run_for(24)
+        save("strip_live.png")
+        stop_process(ioc)
+        down_at = time.time()
+        run_for(5)
+        ioc = start_demo_ioc("--ramp-start", "70", port=ioc.port)
+        run_for(12)
+        save("strip_gap.png")
+        strip.set_visible_range(down_at - 12, down_at + 10)
+        view = strip._main_view
+        y_lo, y_hi = view.viewRange()[1]
+        strip._on_scene_mouse_moved(view.mapViewToScene(QPointF(down_at - 4, (y_lo + y_hi) / 2)))
+        save("strip_paused.png")
+        window.close()
+        return 0
+    finally:
+        hub.close()
+        stop_process(ioc)
 
 
 if __name__ == "__main__":

@@ -191,7 +191,7 @@ def test_config_round_trip(qtbot, hub, ioc, tmp_path):
     assert other.time_span() == 900
     assert other.curve_style(a) == {"color": "#aa0000", "width": 3, "visible": True,
                                     "axis": "Y1"}
-    assert other.curve_style(b) == {"color": chart.curve_style(b)["color"], "width": 2,
+    assert other.curve_style(b) == {"color": chart.curve_style(b)["color"], "width": 1,
                                     "visible": False, "axis": "Y7"}
     assert other.config() == chart.config()
     assert json.loads(path.read_text())["format"] == "caprobe-strip-chart"

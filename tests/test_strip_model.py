@@ -141,7 +141,7 @@ def test_config_defaults_and_round_trip():
     config = parse_strip_config('{"format": "caprobe-strip-chart", "version": 1, '
                                 '"span": "15m", "curves": [{"pv": "A"}]}')
     assert config.span == 900 and config.axes[0].id == "Y1"
-    assert config.curves[0].axis == "Y1" and config.curves[0].width == 2
+    assert config.curves[0].axis == "Y1" and config.curves[0].width == 1
     assert parse_strip_config(config.to_json()) == config
 
 

@@ -152,15 +152,17 @@ def run_strip(args: argparse.Namespace, pvnames: list[str]) -> int:
                       strip_options=options, strip_config=config)
 
 
-def start_demo_ioc(*ioc_args: str) -> subprocess.Popen:
-    """Start the demo IOC on a free loopback port and point this process at it only.
+def start_demo_ioc(*ioc_args: str, port: int | None = None) -> subprocess.Popen:
+    """Start the demo IOC on a loopback port and point this process at it only.
 
     ``ioc_args`` go to ``caprobe.app.demo_ioc`` (e.g. ``"--ramp-start", "80"``).
-    Child processes started afterwards inherit the CA environment too.
+    ``port`` defaults to a free one; pass the same port to restart the IOC
+    where clients will find it again. Child processes started afterwards
+    inherit the CA environment too.
     """
     from caprobe.app.demo_ioc import free_port
 
-    port = free_port()
+    port = port or free_port()
     env = dict(os.environ)
     proc = subprocess.Popen([sys.executable, "-m", "caprobe.app.demo_ioc", "--port", str(port),
                              "--max-seconds", str(7 * 24 * 3600), *ioc_args], env=env,
@@ -172,6 +174,7 @@ def start_demo_ioc(*ioc_args: str) -> subprocess.Popen:
         "EPICS_CA_NAME_SERVERS": "",
     })
     log.info("demo IOC pid %d on 127.0.0.1:%d", proc.pid, port)
+    proc.port = port  # type: ignore[attr-defined]
     return proc
 
 

@@ -53,7 +53,7 @@ class AxisConfig:
 class CurveConfig:
     pv: str
     color: str
-    width: int = 2
+    width: int = 1
     visible: bool = True
     axis: str = "Y1"
 
@@ -191,7 +191,7 @@ def _curve(item: Any, where: str, axis_ids: list[str]) -> CurveConfig:
     color = item.get("color", "#1f77b4")
     if not isinstance(color, str) or not _COLOR.fullmatch(color):
         raise ConfigError(f"{where}.color: expected \"#rrggbb\", got {color!r}")
-    width = item.get("width", 2)
+    width = item.get("width", 1)
     if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
         raise ConfigError(f"{where}.width: expected a whole number from 1 to {MAX_WIDTH}, "
                           f"got {width!r}")

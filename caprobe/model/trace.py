@@ -108,8 +108,19 @@ def _peak_columns(t: np.ndarray, y: np.ndarray, start: float, stop: float, width
     entering[1:] = last[:-1]
     lo, hi = _finite_range(np.concatenate((col_lo, col_hi)))
     mark = np.where(with_gap, np.nan, last)
-    y_out = np.column_stack((entering, col_lo, col_hi, mark, last)).ravel()
-    x_out = np.repeat(t[starts], 5)
+    y_cols = np.column_stack((entering, col_lo, col_hi, mark, last))
+    # Fewer points draw faster (the paint, not this code, dominates a
+    # redraw): "entering" is needed only after empty columns (else the line
+    # from the previous column is a sub-pixel diagonal), the NaN mark only
+    # in columns with a gap, and max only when it differs from min.
+    column = np.searchsorted(edges, t[starts], side="right")
+    keep = np.ones_like(y_cols, dtype=bool)
+    keep[1:, 0] = np.diff(column) > 1
+    keep[:, 2] = col_hi != col_lo
+    keep[:, 3] = with_gap
+    keep[:, 1] |= np.isnan(col_lo)  # all-NaN column: still a gap point
+    y_out = y_cols[keep]
+    x_out = np.broadcast_to(t[starts][:, None], y_cols.shape)[keep]
     if extend_to is not None:
         x_out = np.append(x_out, extend_to)
         y_out = np.append(y_out, last[-1])
