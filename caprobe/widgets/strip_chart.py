@@ -29,15 +29,11 @@ import pyqtgraph as pg
 from PyQt5.QtCore import QEvent, QPoint, Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QColor, QKeySequence
 from PyQt5.QtWidgets import (
-    QAction,
-    QActionGroup,
-    QColorDialog,
     QComboBox,
     QFileDialog,
     QGraphicsGridLayout,
     QGraphicsWidget,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -62,9 +58,10 @@ from caprobe.model.strip_config import (
 from caprobe.model.strip_csv import Series, write_csv
 from caprobe.model.timespan import SPAN_PRESETS, check_span, format_span, parse_span
 from caprobe.model.trace import staircase
-from caprobe.widgets.strip_axes import AUTO, FIXED, LIMITS, MODE_NAMES, YAxis
+from caprobe.widgets.strip_axes import AUTO, FIXED, LIMITS, YAxis
 from caprobe.widgets.strip_curve import StripCurve
 from caprobe.widgets.strip_legend import AXIS, CURSOR, StripLegend
+from caprobe.widgets.strip_menus import curve_menu, fill_axes_menu
 
 log = logging.getLogger(__name__)
 
@@ -855,94 +852,23 @@ class StripChart(QWidget):
         self.redraw()
 
     def _on_legend_menu_requested(self, name: str, pos: QPoint) -> None:
-        self._curve_menu(name).exec_(pos)
+        curve_menu(self, name).exec_(pos)
 
-    def _curve_menu(self, name: str) -> QMenu:
-        curve = self._curve(name)
-        menu = QMenu(self)
-        menu.addAction("Colour…", lambda: self._choose_color(name))
-        width_menu = menu.addMenu("Width")
-        for w in (1, 2, 3, 4):
-            action = width_menu.addAction(f"{w} px", lambda w=w: self.set_curve_style(name,
-                                                                                     width=w))
-            action.setCheckable(True)
-            action.setChecked(curve.width == w)
-        axis_menu = menu.addMenu("Axis")
-        for axis_id, axis in self._axes.items():
-            action = axis_menu.addAction(f"{axis_id} ({axis.side})",
-                                         lambda a=axis_id: self.set_axis(name, a))
-            action.setCheckable(True)
-            action.setChecked(curve.axis_id == axis_id)
-        axis_menu.addSeparator()
-        for side in ("left", "right"):
-            axis_menu.addAction(f"New axis on the {side}",
-                                lambda s=side: self.set_axis(name, self._new_axis_id(), s))
-        visible = menu.addAction("Visible", lambda: self.set_curve_style(
-            name, visible=not curve.visible))
-        visible.setCheckable(True)
-        visible.setChecked(curve.visible)
-        menu.addSeparator()
-        menu.addAction("Open in probe", lambda: self.probe_requested.emit(name))
-        menu.addAction("Copy PV name", lambda: _copy(name))
-        menu.addAction("Clear its samples", lambda: self.clear_pv(name))
-        menu.addAction("Remove from chart", lambda: self.remove_pv(name))
-        return menu
-
-    def _new_axis_id(self) -> str:
+    def new_axis_id(self) -> str:
+        """The next free axis name ("Y2", "Y3", …)."""
         number = len(self._axes) + 1
         while f"Y{number}" in self._axes:
             number += 1
         return f"Y{number}"
 
-    def _choose_color(self, name: str) -> None:
-        color = QColorDialog.getColor(QColor(self._curve(name).color), self,
-                                      f"Colour of {name}")
-        if color.isValid():
-            self.set_curve_style(name, color=color.name())
+    def axis(self, axis_id: str) -> YAxis:
+        return self._axes[axis_id]
 
     def _on_axes_menu_about_to_show(self) -> None:
-        menu = self.axes_menu
-        menu.clear()
-        for axis_id, axis in self._axes.items():
-            names = [n for n, c in self._curves.items() if c.axis_id == axis_id]
-            sub = menu.addMenu(f"{axis_id} ({axis.side}): {', '.join(names) or 'no PVs'}")
-            group = QActionGroup(sub)
-            for mode in (AUTO, LIMITS, FIXED):
-                action = QAction(MODE_NAMES[mode], sub, checkable=True)
-                action.setChecked(axis.mode == mode and not axis.manual)
-                action.triggered.connect(lambda _c=False, a=axis_id, m=mode:
-                                         self._choose_axis_mode(a, m))
-                group.addAction(action)
-                sub.addAction(action)
-            sub.addSeparator()
-            log_action = sub.addAction("Log scale",
-                                       lambda a=axis_id: self.set_axis_log(
-                                           a, not self._axes[a].log))
-            log_action.setCheckable(True)
-            log_action.setChecked(axis.log)
-            other = "right" if axis.side == "left" else "left"
-            sub.addAction(f"Move to the {other}", lambda a=axis_id, s=other:
-                          self._move_axis(a, s))
+        fill_axes_menu(self, self.axes_menu)
 
-    def _choose_axis_mode(self, axis_id: str, mode: str) -> None:
-        if mode != FIXED:
-            self.set_axis_mode(axis_id, mode)
-            return
-        lo, hi = self.axis_range(axis_id)
-        text, ok = QInputDialog.getText(self, f"Fixed range of {axis_id}",
-                                        "Low, high:", text=f"{lo:.6g}, {hi:.6g}")
-        if not ok:
-            return
-        try:
-            parts = [float(p) for p in text.replace(";", ",").split(",")]
-            if len(parts) != 2:
-                raise ValueError
-            self.set_axis_mode(axis_id, FIXED, (parts[0], parts[1]))
-        except ValueError:
-            self.show_message(f"Cannot use {text!r} as a range: type two numbers, low first, "
-                              "e.g. 0, 100")
-
-    def _move_axis(self, axis_id: str, side: str) -> None:
+    def set_axis_side(self, axis_id: str, side: str) -> None:
+        """Move an axis (not the first) to the "left" or "right" of the plot."""
         axis = self._axes[axis_id]
         if axis.view is self._main_view:
             self.show_message("The first axis stays on the left.")
@@ -1044,12 +970,6 @@ def _format_number(value: float, curve: StripCurve) -> str:
     text = f"{value:.{precision}f}" if precision is not None and 0 <= precision < 16 \
         else f"{value:.6g}"
     return f"{text} {units}".rstrip()
-
-
-def _copy(text: str) -> None:
-    from PyQt5.QtWidgets import QApplication
-
-    QApplication.clipboard().setText(text)
 
 
 # Re-exported for callers that build their own controls.
