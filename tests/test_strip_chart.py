@@ -360,3 +360,30 @@ def test_nan_and_inf_samples_are_gaps_and_do_not_scale(qtbot, hub, ioc):
     assert np.isnan(v).any()
     lo, hi = chart.axis_range(chart.axis_of(pv))
     assert math.isfinite(lo) and math.isfinite(hi) and hi < 10
+
+
+@pytest.mark.parametrize("backend_name", ["pyepics"])  # drawing policy, not CA
+def test_redraws_are_skipped_when_hidden_paused_or_unmoved(qtbot, hub):
+    chart = StripChart(hub=hub, span=86400)
+    qtbot.addWidget(chart)
+    chart.resize(800, 500)
+    chart.show()
+    chart.redraw()
+    drawn = chart.redraw_count
+    chart._on_timer_timeout()  # a day across 800 px: a pixel is 2 min; nothing moved
+    assert chart.redraw_count == drawn
+    chart.set_time_span(30)  # a pixel is ~40 ms: the next tick scrolls
+    drawn = chart.redraw_count
+    qtbot.waitUntil(lambda: chart.redraw_count > drawn, timeout=WAIT)
+    chart.pause()
+    chart.redraw()
+    drawn = chart.redraw_count
+    chart._on_timer_timeout()  # paused, nothing new in view
+    assert chart.redraw_count == drawn
+    chart.resume()
+    chart.hide()
+    drawn = chart.redraw_count
+    chart._on_timer_timeout()
+    assert chart.redraw_count == drawn
+    chart.set_redraw_rate(2)
+    assert chart.redraw_rate() == 2 and chart._timer.interval() == 500
