@@ -20,7 +20,7 @@ from pathlib import Path
 
 IMAGES = Path(__file__).resolve().parent / "images"
 
-DEMO_SHOTS = {"demo.png": ["demo"]}
+DEMO_SHOTS = {"demo.png": ["demo", "--settle", "30"]}  # some history on the chart
 PROBE_SHOTS = {
     "probe.png": ["probe", "demo:ramp"],  # started at 80: MAJOR – HIHI in the picture
     "probe_waveform.png": ["probe", "demo:spectrum"],
