@@ -54,7 +54,7 @@ def main() -> int:
 
 
 def strip_shots() -> int:
-    """strip_live.png, strip_gap.png and strip_paused.png, from one run of the demo IOC."""
+    """strip_live/gap/paused.png and waveform.png, from one run of the demo IOC."""
     import time
 
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -89,8 +89,17 @@ def strip_shots() -> int:
             window.grab().save(str(IMAGES / name))
             print(f"saved {IMAGES / name}")
 
+        from caprobe.widgets import WaveformPlot
+
+        waveform = WaveformPlot("demo:spectrum", hub=hub, waterfall=True)
+        waveform.resize(820, 620)
+        waveform.show()
         run_for(24)
         save("strip_live.png")
+        waveform.flush()
+        waveform.grab().save(str(IMAGES / "waveform.png"))
+        print(f"saved {IMAGES / 'waveform.png'}")
+        waveform.close()
         stop_process(ioc)
         down_at = time.time()
         run_for(5)

@@ -86,3 +86,16 @@ def test_strip_window_opens_probes_in_a_dock(qtbot, hub, caproto_ioc):
     window.strip.legend.activated.emit(pv)  # double-click in the legend
     assert window.probe_dock.isVisible()
     assert window.probes.probes()[-1].pvname() == pv
+
+
+def test_array_pv_on_the_strip_chart_opens_a_waveform_view(qtbot, hub, caproto_ioc):
+    wf = caproto_ioc.prefix + "wf"
+    window = MainWindow(hub, [], "test", strip_pvnames=[wf], central="strip")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: wf in window.waveform_docks, timeout=WAIT)
+    plot = window.waveform_docks[wf].widget()
+    assert plot.pvname() == wf and plot.is_waterfall()
+    assert window.open_waveform(wf) is plot  # one view per PV
+    window.waveform_docks[wf].close()  # deleted on close: its channel goes with it
+    qtbot.waitUntil(lambda: wf not in window.waveform_docks, timeout=WAIT)

@@ -7,6 +7,7 @@ from typing import Optional, Sequence
 
 import numpy
 import pyqtgraph
+from PyQt5 import sip
 from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR, Qt
 from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
 
@@ -15,6 +16,7 @@ from caprobe.bridge import Channel, ChannelHub, is_read_only
 from caprobe.bridge.hub import client_identity
 from caprobe.widgets import ProbeTabs, PVTable
 from caprobe.widgets.strip_chart import StripChart
+from caprobe.widgets.waveform_plot import WaveformPlot
 
 EPICS_VARIABLES = ("EPICS_CA_ADDR_LIST", "EPICS_CA_AUTO_ADDR_LIST", "EPICS_CA_SERVER_PORT",
                    "EPICS_CA_CONN_TMO", "EPICS_CA_MAX_ARRAY_BYTES", "EPICS_CA_NAME_SERVERS")
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         self.probe_dock: QDockWidget | None = None
         self.strip: StripChart | None = None
         self.strip_dock: QDockWidget | None = None
+        self.waveform_docks: dict[str, QDockWidget] = {}
 
         if central == "strip":
             self.setCentralWidget(self._create_strip(strip_pvnames or []))
@@ -121,6 +124,7 @@ class MainWindow(QMainWindow):
         self.strip = StripChart(self, hub=self._hub, **self._strip_options)
         self.strip.add_pvs(list(pvnames))
         self.strip.probe_requested.connect(self._on_strip_probe_requested)
+        self.strip.waveform_requested.connect(self.open_waveform)
         return self.strip
 
     def _show_strip_dock(self, pvnames: Sequence[str] = ()) -> StripChart:
@@ -166,6 +170,24 @@ class MainWindow(QMainWindow):
         strip = self._show_strip_dock()
         if not strip.add_pv(pvname):
             strip.show_message(f"{pvname} is already on the chart")
+
+    def open_waveform(self, pvname: str) -> WaveformPlot:
+        """A dock with the live waveform (and waterfall) of an array PV; one per PV."""
+        dock = self.waveform_docks.get(pvname)
+        if dock is None:
+            plot = WaveformPlot(pvname, hub=self._hub, waterfall=True)
+            dock = self._dock(f"Waveform: {pvname}", f"waveform_dock_{pvname}", plot,
+                              Qt.RightDockWidgetArea)
+            dock.setAttribute(Qt.WA_DeleteOnClose)  # closing it releases the PV
+            dock.destroyed.connect(self._on_waveform_dock_destroyed)
+            self.waveform_docks[pvname] = dock
+        dock.show()
+        dock.raise_()
+        return dock.widget()
+
+    def _on_waveform_dock_destroyed(self, _obj=None) -> None:
+        self.waveform_docks = {name: dock for name, dock in self.waveform_docks.items()
+                               if not sip.isdeleted(dock)}
 
     def _open_probe(self, pvname: str) -> None:
         self.probes.open_probe(pvname)

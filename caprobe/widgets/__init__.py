@@ -6,7 +6,8 @@ from caprobe.widgets.probe_tabs import ProbeTabs
 from caprobe.widgets.pv_name_edit import PVNameEdit
 from caprobe.widgets.pv_table import PVTable
 from caprobe.widgets.strip_chart import StripChart
+from caprobe.widgets.waveform_plot import WaveformPlot
 from caprobe.widgets.write_control import WriteControl
 
 __all__ = ["ArrayView", "PVNameEdit", "PVTable", "ProbeTabs", "ProbeWidget", "SEVERITY_COLORS",
-           "StripChart", "WriteControl", "severity_badge_style", "severity_style"]
+           "StripChart", "WaveformPlot", "WriteControl", "severity_badge_style", "severity_style"]

@@ -99,6 +99,9 @@ class StripChart(QWidget):
         A PV was added or removed.
     probe_requested(str)
         The user asked to open a PV in the probe (double-click in the legend).
+    waveform_requested(str)
+        An array PV was added (it cannot be a trace), or the user asked for
+        its waveform view from the legend.
 
     Threads: GUI thread only.
     """
@@ -106,6 +109,7 @@ class StripChart(QWidget):
     paused_changed = pyqtSignal(bool)
     pvs_changed = pyqtSignal()
     probe_requested = pyqtSignal(str)
+    waveform_requested = pyqtSignal(str)
 
     def __init__(self, parent: QWidget | None = None, hub=None, *,
                  capacity: int = DEFAULT_CAPACITY, redraw_hz: float = DEFAULT_REDRAW_HZ,
@@ -730,6 +734,8 @@ class StripChart(QWidget):
                 and curve.reading is not None and curve.connected:
             if curve.not_plottable:
                 self._auto_axis.discard(curve.pvname)
+                if curve.is_array:
+                    self.waveform_requested.emit(curve.pvname)
             else:
                 self._place_by_units(curve)
         if self._paused and isinstance(curve, StripCurve):

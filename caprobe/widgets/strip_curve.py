@@ -44,6 +44,7 @@ class StripCurve(QObject):
         self.dropped = 0  # samples the hub had to drop (GUI thread fell behind)
         self.trace: Trace | None = None
         self.not_plottable = ""  # why this PV cannot be drawn (string, array)
+        self.is_array = False
         self.item = pg.PlotCurveItem(connect="finite", antialias=False)
         self.item.setZValue(10)
         self.restyle()
@@ -133,6 +134,7 @@ class StripCurve(QObject):
             reason = "string PV: not plotted"
         elif meta.element_count > 1 or np.ndim(reading.value) > 0:
             reason = f"array of {meta.element_count}: open it in a waveform view"
+        self.is_array = reason.startswith("array")
         if reason != self.not_plottable:
             if reason:
                 log.warning("strip chart: %s is not plotted (%s)", self.pvname, reason)

@@ -45,6 +45,7 @@ def curve_menu(chart: StripChart, name: str) -> QMenu:
     visible.setChecked(style["visible"])
     menu.addSeparator()
     menu.addAction("Open in probe", lambda: chart.probe_requested.emit(name))
+    menu.addAction("Open waveform view", lambda: chart.waveform_requested.emit(name))
     menu.addAction("Copy PV name", lambda: QApplication.clipboard().setText(name))
     menu.addAction("Clear its samples", lambda: chart.clear_pv(name))
     menu.addAction("Remove from chart", lambda: chart.remove_pv(name))
