@@ -101,7 +101,11 @@ def _peak_columns(t: np.ndarray, y: np.ndarray, start: float, stop: float, width
     starts = starts[starts < len(t)]
     col_lo = np.fmin.reduceat(y, starts)
     col_hi = np.fmax.reduceat(y, starts)
-    with_gap = np.isnan(np.minimum.reduceat(y, starts))
+    # Columns holding a NaN (gaps are rare: find them, not reduce for them).
+    with_gap = np.zeros(len(starts), dtype=bool)
+    nan_at = np.flatnonzero(np.isnan(y))
+    if len(nan_at):
+        with_gap[np.searchsorted(starts, nan_at, side="right") - 1] = True
     last = y[np.append(starts[1:], len(t)) - 1]
     entering = np.empty_like(last)
     entering[0] = y[0]
