@@ -583,6 +583,11 @@ class StripChart(QWidget):
         if self._paused:
             self._paused_text.setPos(stop, view.viewRange()[1][1])
         self._update_legend()
+        # Apply the new ranges now: pyqtgraph otherwise updates the view
+        # transforms at the start of the paint, and the curves then ask for
+        # a second paint of the whole view (two paints per redraw).
+        for axis in self._axes.values():
+            axis.view.updateMatrix()
         self._dirty = False
         self._last_now = now
         self._last_width = width

@@ -15,6 +15,7 @@ from caprobe.widgets.alarm_style import _TEXT_COLORS, DISCONNECTED_COLOR, SEVERI
 
 COLUMNS = ("PV", "Value", "Alarm", "Axis", "At cursor")
 PV, VALUE, ALARM, AXIS, CURSOR = range(len(COLUMNS))
+COLUMN_WIDTHS = {VALUE: 150, ALARM: 130, AXIS: 48, CURSOR: 150}
 _BADGE_TEXT = {Severity.NO_ALARM: "#00a000", Severity.MINOR: "#000000",
                Severity.MAJOR: "#ffffff", Severity.INVALID: "#ffffff"}
 
@@ -33,8 +34,11 @@ class StripLegend(QTableWidget):
         self.verticalHeader().setDefaultSectionSize(22)
         header = self.horizontalHeader()
         header.setSectionResizeMode(PV, QHeaderView.Stretch)
-        for column in (VALUE, ALARM, AXIS, CURSOR):
-            header.setSectionResizeMode(column, QHeaderView.ResizeToContents)
+        # Fixed (user-adjustable) widths: with ResizeToContents every cell
+        # update re-measured its whole column, 3 ms of each redraw.
+        for column, width in COLUMN_WIDTHS.items():
+            header.setSectionResizeMode(column, QHeaderView.Interactive)
+            self.setColumnWidth(column, width)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.setContextMenuPolicy(Qt.CustomContextMenu)
