@@ -51,18 +51,32 @@ def severity_style(severity: Severity | None, connected: bool = True) -> str:
         return f"color: {DISCONNECTED_COLOR}; border: {DISCONNECTED_BORDER} {DISCONNECTED_COLOR};"
     border = BORDERS[severity]
     border_color = "" if severity == Severity.NO_ALARM else f" {SEVERITY_COLORS[severity]}"
-    return f"color: {_TEXT_COLORS[severity]}; border: {border}{border_color};"
+    return f"color: {text_color(severity)}; border: {border}{border_color};"
+
+
+def text_color(severity: Severity | None, connected: bool = True) -> str:
+    """Colour for a value's text in this alarm state (legible on a light background)."""
+    if not connected or severity is None:
+        return DISCONNECTED_COLOR
+    return _TEXT_COLORS[severity]
+
+
+def badge_colors(severity: Severity | None, connected: bool = True) -> tuple[str, str]:
+    """(text, fill) of an alarm badge; fill is "" when all is well (outlined, not filled)."""
+    if not connected or severity is None:
+        return "#ffffff", DISCONNECTED_COLOR
+    if severity == Severity.NO_ALARM:  # calm when all is well, so alarms stand out
+        return SEVERITY_COLORS[severity], ""
+    return _BADGE_TEXT[severity], SEVERITY_COLORS[severity]
 
 
 def severity_badge_style(severity: Severity | None, connected: bool = True) -> str:
     """A stylesheet fragment for an alarm label: filled, with the same borders."""
+    fg, fill = badge_colors(severity, connected)
     if not connected or severity is None:
-        return (f"color: #ffffff; background-color: {DISCONNECTED_COLOR}; "
+        return (f"color: {fg}; background-color: {fill}; "
                 f"border: {DISCONNECTED_BORDER} #404040;")
-    fill = SEVERITY_COLORS[severity]
-    if severity == Severity.NO_ALARM:  # calm when all is well, so alarms stand out
-        return f"color: {fill}; background-color: transparent; border: 2px solid {fill};"
-    edge = "#000000" if severity != Severity.NO_ALARM else fill
+    if not fill:
+        return f"color: {fg}; background-color: transparent; border: 2px solid {fg};"
     border = BORDERS[severity].replace("transparent", "")
-    return (f"color: {_BADGE_TEXT[severity]}; background-color: {fill}; "
-            f"border: {border} {edge};")
+    return f"color: {fg}; background-color: {fill}; border: {border} #000000;"

@@ -60,7 +60,7 @@ from caprobe.model.timespan import SPAN_PRESETS, check_span, format_span, parse_
 from caprobe.model.trace import staircase
 from caprobe.widgets.strip_axes import AUTO, FIXED, LIMITS, YAxis
 from caprobe.widgets.strip_curve import StripCurve
-from caprobe.widgets.strip_legend import AXIS, CURSOR, StripLegend
+from caprobe.widgets.strip_legend import ALARM, CURSOR, VALUE, StripLegend
 from caprobe.widgets.strip_menus import curve_menu, fill_axes_menu
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class StripChart(QWidget):
         self._dirty = True
         self._last_now = 0.0
         self._last_width = 0
-        self._cursor_time: float | None = None
+        self._message_until = 0.0  # monotonic time until which a message holds the status line
         self.redraw_count = 0
         self._build_plot()
         self._axes: dict[str, YAxis] = {}
@@ -475,8 +475,6 @@ class StripChart(QWidget):
 
     def legend_text(self, name: str) -> tuple[str, str]:
         """(value, alarm) as the legend shows them."""
-        from caprobe.widgets.strip_legend import ALARM, VALUE
-
         return self.legend.text(name, VALUE), self.legend.text(name, ALARM)
 
     # -- files ----------------------------------------------------------------
@@ -611,7 +609,10 @@ class StripChart(QWidget):
             reading = curve.reading
             total += len(curve.buffer)
             dropped += curve.dropped
-            tip = (f"{name}\n{len(curve.buffer):,} samples of {curve.buffer.capacity:,}"
+            # No live sample count here: a tooltip that changes with every
+            # sample would rewrite the cell on every redraw (the status line
+            # has the totals).
+            tip = (f"{name}\nbuffer: {curve.buffer.capacity:,} samples"
                    f" ({curve.buffer.nbytes / 1e6:.1f} MB)")
             if curve.buffer.clamped:
                 tip += f"\n{curve.buffer.clamped} samples stamped earlier than the one " \
@@ -635,8 +636,6 @@ class StripChart(QWidget):
             text += " · PAUSED (collection continues)"
         if self.status_label.text() != text and not self._message_until > time.monotonic():
             self.status_label.setText(text)
-
-    _message_until = 0.0
 
     def show_message(self, text: str, seconds: float = 8.0) -> None:
         """A message in the status line (errors, exports), kept for a few seconds."""
@@ -779,7 +778,6 @@ class StripChart(QWidget):
             self._hide_cursor()
             return
         t = view.mapSceneToView(pos).x()
-        self._cursor_time = t
         self._cursor_line.setPos(t)
         self._cursor_line.setVisible(True)
         self.legend.set_cursor_header(f"At {local_time_text(t)[11:]}")
@@ -796,7 +794,6 @@ class StripChart(QWidget):
     def _hide_cursor(self) -> None:
         if self._cursor_line.isVisible():
             self._cursor_line.setVisible(False)
-            self._cursor_time = None
             self.legend.set_cursor_header("At cursor")
             for name in self._curves:
                 self.legend.set_cell(name, CURSOR, "")
@@ -984,5 +981,4 @@ def _format_number(value: float, curve: StripCurve) -> str:
     return f"{text} {units}".rstrip()
 
 
-# Re-exported for callers that build their own controls.
-__all__ = ["AXIS", "DEFAULT_REDRAW_HZ", "DEFAULT_SPAN", "StripChart"]
+__all__ = ["DEFAULT_REDRAW_HZ", "DEFAULT_SPAN", "StripChart"]

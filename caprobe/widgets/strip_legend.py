@@ -11,13 +11,11 @@ from PyQt5.QtGui import QBrush, QColor, QIcon, QPixmap
 from PyQt5.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from caprobe.model import Severity
-from caprobe.widgets.alarm_style import _TEXT_COLORS, DISCONNECTED_COLOR, SEVERITY_COLORS
+from caprobe.widgets.alarm_style import badge_colors, text_color
 
 COLUMNS = ("PV", "Value", "Alarm", "Axis", "At cursor")
 PV, VALUE, ALARM, AXIS, CURSOR = range(len(COLUMNS))
 COLUMN_WIDTHS = {VALUE: 150, ALARM: 130, AXIS: 48, CURSOR: 150}
-_BADGE_TEXT = {Severity.NO_ALARM: "#00a000", Severity.MINOR: "#000000",
-               Severity.MAJOR: "#ffffff", Severity.INVALID: "#ffffff"}
 
 
 class StripLegend(QTableWidget):
@@ -46,7 +44,7 @@ class StripLegend(QTableWidget):
         self.itemChanged.connect(self._on_item_changed)
         self.cellDoubleClicked.connect(self._on_cell_double_clicked)
         self._rows: dict[str, int] = {}
-        self._cache: dict[tuple[str, int], tuple[str, str, str]] = {}
+        self._cache: dict[tuple[str, int], tuple[str, str, str, str | None]] = {}
         self._updating = False
 
     def pvnames(self) -> list[str]:
@@ -97,9 +95,10 @@ class StripLegend(QTableWidget):
         if row is None:
             return
         key = (pvname, column)
-        if self._cache.get(key) == (text, fg, bg) and tooltip is None:
+        shown = (text, fg, bg, tooltip)
+        if self._cache.get(key) == shown:
             return
-        self._cache[key] = (text, fg, bg)
+        self._cache[key] = shown
         item = self.item(row, column)
         self._updating = True
         item.setText(text)
@@ -110,17 +109,12 @@ class StripLegend(QTableWidget):
         self._updating = False
 
     def set_alarm(self, pvname: str, text: str, severity: Severity | None) -> None:
-        if severity is None:
-            self.set_cell(pvname, ALARM, text, "#ffffff", DISCONNECTED_COLOR)
-        elif severity == Severity.NO_ALARM:
-            self.set_cell(pvname, ALARM, text, _BADGE_TEXT[severity])
-        else:
-            self.set_cell(pvname, ALARM, text, _BADGE_TEXT[severity], SEVERITY_COLORS[severity])
+        fg, bg = badge_colors(severity)
+        self.set_cell(pvname, ALARM, text, fg, bg)
 
     def set_value(self, pvname: str, text: str, severity: Severity | None,
                   tooltip: str | None = None) -> None:
-        fg = DISCONNECTED_COLOR if severity is None else _TEXT_COLORS[severity]
-        self.set_cell(pvname, VALUE, text, fg, tooltip=tooltip)
+        self.set_cell(pvname, VALUE, text, text_color(severity), tooltip=tooltip)
 
     def text(self, pvname: str, column: int) -> str:
         row = self._rows.get(pvname)
