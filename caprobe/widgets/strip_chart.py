@@ -621,7 +621,7 @@ class StripChart(QWidget):
                 tip += f"\n{curve.dropped} samples dropped (display fell behind)"
             if curve.not_plottable:
                 self.legend.set_value(name, curve.not_plottable, None, tip)
-                self.legend.set_alarm(name, "", None)
+                self.legend.set_cell(name, ALARM, "")  # nothing plotted, no alarm badge
             elif not curve.connected:
                 text = curve.channel.status_text()
                 self.legend.set_value(name, text, None, tip)
@@ -689,7 +689,8 @@ class StripChart(QWidget):
 
     def _update_axis_labels(self) -> None:
         for axis in self._axes.values():
-            curves = [c for c in self._curves.values() if c.axis_id == axis.id]
+            curves = [c for c in self._curves.values()
+                      if c.axis_id == axis.id and not c.not_plottable]
             units = [c.reading.units for c in curves if c.reading is not None]
             color = curves[0].color if len(curves) == 1 else None
             axis.set_label(units, color)
