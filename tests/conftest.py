@@ -7,6 +7,7 @@ client searches exactly those ports on 127.0.0.1 and nothing else.
 """
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 import uuid
@@ -79,3 +80,19 @@ def hub(qapp, backend_name):
     hub = ChannelHub(backend_name)
     yield hub
     hub.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    """Delete each test's widgets before the next test starts, on the GUI thread.
+
+    pytest-qt closes registered widgets with ``deleteLater``, which would
+    otherwise run in the middle of the next test's event loop; a full
+    collection here also clears the cycles pyqtgraph leaves behind, so no
+    test inherits another's dying widgets.
+    """
+    from PyQt5.QtCore import QCoreApplication, QEvent
+
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+        gc.collect()

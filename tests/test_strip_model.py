@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from caprobe.model.peak_columns import PeakColumns
 from caprobe.model.ring_buffer import BYTES_PER_SAMPLE, DISCONNECTED, RingBuffer
 from caprobe.model.strip_config import ConfigError, parse_strip_config
 from caprobe.model.strip_csv import Series, read_csv, write_csv
@@ -162,3 +163,86 @@ def test_csv_round_trip_is_exact(tmp_path):
     assert sev == ["NO_ALARM", "DISCONNECTED", "MAJOR"]
     header = (tmp_path / "x.csv").read_text().splitlines()[0]
     assert header == "timestamp,time,pv,value,severity,status"
+
+
+# -- the kept column reduction ---------------------------------------------------
+
+def _fresh_trace(buffer: RingBuffer, start, stop, width_px, end=None, log=False):
+    return PeakColumns().trace(buffer, start, stop, width_px, end=end, log=log)
+
+
+def _assert_same_trace(kept, fresh):
+    np.testing.assert_array_equal(kept.x, fresh.x)
+    np.testing.assert_array_equal(kept.y, fresh.y)
+    assert (kept.lo, kept.hi, kept.samples) == pytest.approx((fresh.lo, fresh.hi, fresh.samples),
+                                                             nan_ok=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kept_columns_match_a_fresh_reduction_through_scroll_overrun_gaps_and_zoom(seed):
+    """Whatever happens between redraws, the kept reduction draws what a new one would."""
+    rng = np.random.default_rng(seed)
+    buffer = RingBuffer(5_000)
+    peaks = PeakColumns()
+    now, span, width = 1000.0, 60.0, 300
+    log = False
+    for step in range(250):
+        count = int(rng.integers(0, 400))
+        t = now + np.sort(rng.uniform(0, 0.5, count))
+        y = rng.normal(5.0, 2.0, count)
+        if count and rng.random() < 0.05:
+            y[rng.integers(count)] = math.nan  # a disconnect marker
+        if count and rng.random() < 0.05:
+            y[rng.integers(count)] = 1e6  # a one-sample spike
+        buffer.extend(t, y)
+        now += 0.5
+        event = rng.random()
+        if event < 0.03:
+            span = float(rng.choice([30.0, 60.0, 600.0]))  # a new span: new grid
+        elif event < 0.05:
+            log = not log
+        elif event < 0.06:
+            buffer.clear()
+        start, stop = now - span, now
+        if rng.random() < 0.1:  # paused and panned back, or zoomed
+            start -= float(rng.uniform(0, 400))
+            stop = start + span * float(rng.uniform(0.2, 1.0))
+        kept = peaks.trace(buffer, start, stop, width, end=now, log=log)
+        fresh = _fresh_trace(buffer, start, stop, width, end=now, log=log)
+        _assert_same_trace(kept, fresh)
+    assert peaks.rebuilds < 250 * 0.5  # most redraws reused the kept columns
+
+
+def test_kept_columns_reduce_only_new_samples_when_live():
+    buffer = RingBuffer(100_000)
+    t = np.arange(100_000) * 0.1
+    buffer.extend(t, np.sin(t))
+    peaks = PeakColumns()
+    start = t[-1] - 10_500  # the whole buffer in view: every new sample overwrites one
+    peaks.trace(buffer, start, t[-1], 1000, end=t[-1])
+    assert peaks.rebuilds == 1
+    for i in range(1, 50):
+        now = t[-1] + i * 0.1
+        buffer.append(now, math.sin(now))
+        kept = peaks.trace(buffer, start + i * 0.1, now, 1000, end=now)
+        fresh = _fresh_trace(buffer, start + i * 0.1, now, 1000, end=now)
+        _assert_same_trace(kept, fresh)
+    assert peaks.rebuilds == 1
+    assert kept.downsampled and len(kept.x) <= 5 * 1002 + 2
+
+
+def test_kept_columns_keep_spikes_and_gaps_like_the_staircase():
+    n = 200_000
+    t = np.arange(n, dtype=float)
+    y = np.zeros(n)
+    y[123_457] = 50.0
+    y[150_000] = math.nan
+    buffer = RingBuffer(n)
+    buffer.extend(t, y)
+    trace = PeakColumns().trace(buffer, 0.0, float(n), 800, end=float(n))
+    assert trace.downsampled and np.nanmax(trace.y) == 50.0 and np.isnan(trace.y).any()
+    assert (trace.lo, trace.hi) == (0.0, 50.0)
+    assert np.all(np.diff(trace.x) >= 0)
+    # Nothing drawn inside the gap: no finite segment spans the NaN sample's time.
+    finite = np.isfinite(trace.y[:-1]) & np.isfinite(trace.y[1:])
+    assert not np.any(finite & (trace.x[:-1] < 150_000) & (trace.x[1:] > 150_000))

@@ -160,7 +160,7 @@ def start_demo_ioc(*ioc_args: str, port: int | None = None) -> subprocess.Popen:
     where clients will find it again. Child processes started afterwards
     inherit the CA environment too.
     """
-    from caprobe.app.demo_ioc import free_port
+    from caprobe.app.ports import free_port
 
     port = port or free_port()
     env = dict(os.environ)

@@ -32,6 +32,7 @@ from PyQt5 import sip
 from PyQt5.QtCore import QCoreApplication, QObject, QThread, QTimer
 
 from caprobe.bridge.channel import NOT_FOUND_AFTER, Channel
+from caprobe.bridge.gui_gc import install_gui_thread_gc
 from caprobe.bridge.inbox import Inbox, Pending, PutReply, Relay
 from caprobe.ca import DEFAULT_PUT_TIMEOUT, Backend, Subscription, create_backend
 from caprobe.model import (
@@ -116,14 +117,22 @@ class ChannelHub(QObject):
     drain_budget_ms : float
         Longest time one frame may spend delivering; what is left waits for
         the next frame (latest values still win), so the GUI never freezes.
+    gui_thread_gc : bool
+        Run Python's cycle collector on the GUI thread only (default True,
+        installed once per process; see ``caprobe.bridge.gui_gc`` for why).
+        Pass False only if the host application already does this.
 
     Threads: GUI thread only, except that the backend calls relays.
     """
 
     def __init__(self, backend: str | Backend | None = None, parent: QObject | None = None, *,
                  frame_hz: float = 30.0, history_limit: int = 5000,
-                 drain_budget_ms: float = 12.0) -> None:
+                 drain_budget_ms: float = 12.0, gui_thread_gc: bool = True) -> None:
         super().__init__(parent)
+        if gui_thread_gc:
+            # Before any CA thread exists: a collection on a CA thread could
+            # delete Qt objects there.
+            install_gui_thread_gc()
         self._backend = backend if isinstance(backend, Backend) else create_backend(backend)
         self._inbox = Inbox(history_limit)
         self._entries: dict[str, _PVEntry] = {}

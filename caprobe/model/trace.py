@@ -13,6 +13,11 @@ columns, each column is reduced to the points entering value, min, max,
 a gap stays a gap, and the cost of drawing is bounded by the width in
 pixels, not by the buffer.
 
+Columns sit on an absolute time grid (column ``k`` covers ``[k·w, (k+1)·w)``
+for a column width ``w``): scrolling never moves a sample into another
+column, which is what lets ``peak_columns.PeakColumns`` keep the reduction
+between redraws instead of redoing it.
+
 Pure numpy: no Qt, no state; tested on its own.
 """
 from __future__ import annotations
@@ -61,74 +66,153 @@ def staircase(t: np.ndarray, y: np.ndarray, start: float, stop: float, width_px:
     n = len(t)
     if n == 0 or stop <= start:
         return EMPTY
-    a = max(0, int(np.searchsorted(t, start, side="right")) - 1)
-    b = min(n, int(np.searchsorted(t, stop, side="right")) + 1)
+    a, b = visible_slice(t, start, stop)
     if a >= b:
         return EMPTY
     seg_t = t[a:b]
-    seg_y = y[a:b]
-    if log:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            seg_y = np.log10(np.where(seg_y > 0, seg_y, np.nan))
+    seg_y = log_values(y[a:b]) if log else y[a:b]
     extend_to = None
     if end is not None and b == n:
         extend_to = max(float(end), float(seg_t[-1]))
-    count = len(seg_t)
     width_px = max(1, int(width_px))
-    if count <= EXACT_PER_COLUMN * width_px:
-        lo, hi = _finite_range(seg_y)
-        x_out = np.repeat(seg_t, 2)[1:]
-        y_out = np.repeat(seg_y, 2)
-        if extend_to is None:
-            y_out = y_out[:-1]
-        else:
-            x_out = np.append(x_out, extend_to)
-        return Trace(x_out, y_out, lo, hi, count, False)
-    return _peak_columns(seg_t, seg_y, start, stop, width_px, extend_to)
+    if b - a <= EXACT_PER_COLUMN * width_px:
+        return exact_trace(seg_t, seg_y, extend_to)
+    cols = reduce_columns(seg_t, seg_y, column_width(start, stop, width_px))
+    return column_trace(cols, None, extend_to, b - a)
 
 
-def _peak_columns(t: np.ndarray, y: np.ndarray, start: float, stop: float, width_px: int,
-                  extend_to: float | None) -> Trace:
-    # Column boundaries by binary search: O(width · log n), not a pass over
-    # every sample; then three reductions over the visible samples.
-    edges = np.linspace(start, stop, width_px + 1)[1:-1]
-    bounds = np.searchsorted(t, edges, side="left")
-    starts = np.concatenate(([0], bounds))
-    keep = np.empty(len(starts), dtype=bool)  # drop empty columns
-    keep[0] = True
-    keep[1:] = starts[1:] != starts[:-1]
-    starts = starts[keep]
-    starts = starts[starts < len(t)]
-    col_lo = np.fmin.reduceat(y, starts)
-    col_hi = np.fmax.reduceat(y, starts)
+def visible_slice(t: np.ndarray, start: float, stop: float) -> tuple[int, int]:
+    """Indexes ``[a, b)`` of the samples drawn for ``[start, stop]``: the one
+    holding at ``start``, every one inside, and the first one past ``stop``."""
+    a = max(0, int(np.searchsorted(t, start, side="right")) - 1)
+    b = min(len(t), int(np.searchsorted(t, stop, side="right")) + 1)
+    return a, b
+
+
+def column_width(start: float, stop: float, width_px: int) -> float:
+    return (stop - start) / max(1, int(width_px))
+
+
+def log_values(y: np.ndarray) -> np.ndarray:
+    """log10 of the values, non-positive ones as NaN (gaps on a log axis)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log10(np.where(y > 0, y, np.nan))
+
+
+def exact_trace(t: np.ndarray, y: np.ndarray, extend_to: float | None) -> Trace:
+    """Every sample as a step (few samples per pixel column)."""
+    lo, hi = _finite_range(y)
+    x_out = np.repeat(t, 2)[1:]
+    y_out = np.repeat(y, 2)
+    if extend_to is None:
+        y_out = y_out[:-1]
+    else:
+        x_out = np.append(x_out, extend_to)
+    return Trace(x_out, y_out, lo, hi, len(t), False)
+
+
+class Columns:
+    """Peak reduction of samples into pixel columns; one entry per non-empty column.
+
+    ``k``      column number: floor(time / column width)
+    ``first``  index of the column's first sample (in the caller's numbering)
+    ``t0``     time of that sample (where the column is drawn)
+    ``lo/hi``  min and max of the values, NaN ignored (NaN if all are NaN)
+    ``last``   the last value
+    ``gap``    the column holds a NaN (a disconnect, or a NaN value)
+
+    A plain slotted class rather than a dataclass: it is sliced and joined
+    several times per curve per redraw.
+    """
+
+    FIELDS = ("k", "first", "t0", "lo", "hi", "last", "gap")
+    __slots__ = FIELDS
+
+    def __init__(self, k: np.ndarray, first: np.ndarray, t0: np.ndarray, lo: np.ndarray,
+                 hi: np.ndarray, last: np.ndarray, gap: np.ndarray) -> None:
+        self.k, self.first, self.t0, self.lo, self.hi, self.last, self.gap = (
+            k, first, t0, lo, hi, last, gap)
+
+    def __len__(self) -> int:
+        return len(self.k)
+
+    def __getitem__(self, index: slice) -> "Columns":
+        return Columns(self.k[index], self.first[index], self.t0[index], self.lo[index],
+                       self.hi[index], self.last[index], self.gap[index])
+
+    @staticmethod
+    def join(*parts: "Columns") -> "Columns":
+        parts = tuple(p for p in parts if len(p))
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            return EMPTY_COLUMNS
+        return Columns(*(np.concatenate([getattr(p, name) for p in parts])
+                         for name in Columns.FIELDS))
+
+
+EMPTY_COLUMNS = Columns(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0),
+                        np.empty(0), np.empty(0), np.empty(0), np.empty(0, bool))
+
+
+def reduce_columns(t: np.ndarray, y: np.ndarray, width: float, first_index: int = 0) -> Columns:
+    """Reduce samples (sorted times) to columns of ``width`` seconds on the absolute grid.
+
+    ``first_index`` numbers the first sample (``Columns.first`` counts from it).
+    """
+    if not len(t):
+        return EMPTY_COLUMNS
+    k = np.floor(t / width).astype(np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    ends = np.append(starts[1:], len(t))
+    lo = np.fmin.reduceat(y, starts)
+    hi = np.fmax.reduceat(y, starts)
     # Columns holding a NaN (gaps are rare: find them, not reduce for them).
-    with_gap = np.zeros(len(starts), dtype=bool)
+    gap = np.zeros(len(starts), dtype=bool)
     nan_at = np.flatnonzero(np.isnan(y))
     if len(nan_at):
-        with_gap[np.searchsorted(starts, nan_at, side="right") - 1] = True
-    last = y[np.append(starts[1:], len(t)) - 1]
+        gap[np.searchsorted(starts, nan_at, side="right") - 1] = True
+    return Columns(k[starts], starts + first_index, t[starts], lo, hi, y[ends - 1], gap)
+
+
+def column_trace(cols: Columns, before: tuple[float, float] | None,
+                 extend_to: float | None, samples: int) -> Trace:
+    """The drawn points of reduced columns.
+
+    ``before`` is the sample (time, value) holding when the first column
+    starts, if it is not in the columns; ``extend_to`` extends the last
+    value to that time.
+    """
+    if not len(cols):
+        return EMPTY
+    last = cols.last
     entering = np.empty_like(last)
-    entering[0] = y[0]
+    entering[0] = before[1] if before is not None else math.nan
     entering[1:] = last[:-1]
-    lo, hi = _finite_range(np.concatenate((col_lo, col_hi)))
-    mark = np.where(with_gap, np.nan, last)
-    y_cols = np.column_stack((entering, col_lo, col_hi, mark, last))
+    mark = np.where(cols.gap, np.nan, last)
+    y_cols = np.column_stack((entering, cols.lo, cols.hi, mark, last))
     # Fewer points draw faster (the paint, not this code, dominates a
     # redraw): "entering" is needed only after empty columns (else the line
     # from the previous column is a sub-pixel diagonal), the NaN mark only
     # in columns with a gap, and max only when it differs from min.
-    column = np.searchsorted(edges, t[starts], side="right")
     keep = np.ones_like(y_cols, dtype=bool)
-    keep[1:, 0] = np.diff(column) > 1
-    keep[:, 2] = col_hi != col_lo
-    keep[:, 3] = with_gap
-    keep[:, 1] |= np.isnan(col_lo)  # all-NaN column: still a gap point
+    keep[0, 0] = before is not None
+    keep[1:, 0] = np.diff(cols.k) > 1
+    keep[:, 2] = cols.hi != cols.lo
+    keep[:, 3] = cols.gap
+    keep[:, 1] |= np.isnan(cols.lo)  # all-NaN column: still a gap point
     y_out = y_cols[keep]
-    x_out = np.broadcast_to(t[starts][:, None], y_cols.shape)[keep]
+    x_out = np.broadcast_to(cols.t0[:, None], y_cols.shape)[keep]
+    ranges = [cols.lo, cols.hi]
+    if before is not None:
+        x_out = np.concatenate(([before[0]], x_out))
+        y_out = np.concatenate(([before[1]], y_out))
+        ranges.append(np.array([before[1]]))
     if extend_to is not None:
         x_out = np.append(x_out, extend_to)
         y_out = np.append(y_out, last[-1])
-    return Trace(x_out, y_out, lo, hi, len(t), True)
+    lo, hi = _finite_range(np.concatenate(ranges))
+    return Trace(x_out, y_out, lo, hi, samples, True)
 
 
 def _finite_range(y: np.ndarray) -> tuple[float, float]:

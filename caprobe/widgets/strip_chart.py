@@ -6,7 +6,8 @@ How it stays cheap and honest:
   server time stamp (repeats included), in one batch per frame.
 * Drawing is decoupled from data: a timer at ``redraw_hz`` (default 5 Hz)
   scrolls the time axis and rebuilds each curve from the visible samples
-  only, peak-downsampled to the pixel width (``model.trace``), so the cost
+  only, peak-downsampled to the pixel width (``model.trace``, kept between
+  redraws by ``model.peak_columns``), so the cost
   of a redraw is bounded by the plot's width, not by the buffer or the
   update rate. Redraws are skipped while the chart is hidden, and while
   paused or scrolled less than a pixel with nothing new to show.
@@ -57,7 +58,7 @@ from caprobe.model.strip_config import (
 )
 from caprobe.model.strip_csv import Series, write_csv
 from caprobe.model.timespan import SPAN_PRESETS, check_span, format_span, parse_span
-from caprobe.model.trace import staircase
+from caprobe.model.trace import EMPTY
 from caprobe.widgets.strip_axes import AUTO, FIXED, LIMITS, YAxis
 from caprobe.widgets.strip_curve import StripCurve
 from caprobe.widgets.strip_legend import ALARM, CURSOR, VALUE, StripLegend
@@ -555,12 +556,12 @@ class StripChart(QWidget):
         for curve in self._curves.values():
             axis = self._axes[curve.axis_id]
             if not curve.visible or curve.not_plottable:
-                curve.item.setData(np.empty(0), np.empty(0))
+                curve.item.show_trace(EMPTY)
                 continue
-            trace = staircase(curve.buffer.times(), curve.buffer.values(), start, stop, width,
-                              end=now if curve.connected else None, log=axis.log)
+            trace = curve.peaks.trace(curve.buffer, start, stop, width,
+                                      end=now if curve.connected else None, log=axis.log)
             curve.trace = trace
-            curve.item.setData(trace.x, trace.y, connect="finite")
+            curve.item.show_trace(trace)
             rng = per_axis[curve.axis_id]
             if math.isfinite(trace.lo):
                 rng[0], rng[1] = min(rng[0], trace.lo), max(rng[1], trace.hi)

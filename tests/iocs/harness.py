@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from caprobe.app.ports import free_port  # noqa: F401 (tests and benchmarks take it from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,21 +29,6 @@ LOOPBACK_ENV = {
     "EPICS_PVA_ADDR_LIST": "127.0.0.1",
     "EPICS_PVAS_INTF_ADDR_LIST": "127.0.0.1",
 }
-
-
-def free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no free port on 127.0.0.1")
 
 
 def loopback_client_env(ports: list[int]) -> dict[str, str]:
