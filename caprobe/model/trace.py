@@ -182,37 +182,67 @@ def column_trace(cols: Columns, before: tuple[float, float] | None,
     ``before`` is the sample (time, value) holding when the first column
     starts, if it is not in the columns; ``extend_to`` extends the last
     value to that time.
+
+    Each column is drawn at its first sample's time as a vertical stroke
+    from one extreme to the other, ending on the extreme nearer to the
+    column's last value, where the line to the next column starts. Points
+    are added only where they change pixels (the paint, not this code,
+    dominates a redraw): the entering value after empty columns (a hold
+    drawn flat), a NaN in a column with a gap, and the last value before
+    an empty column, a gap or the end (so a hold starts at the right
+    level). Every spike stays, every gap stays a gap.
     """
-    if not len(cols):
+    n = len(cols)
+    if not n:
         return EMPTY
-    last = cols.last
-    entering = np.empty_like(last)
-    entering[0] = before[1] if before is not None else math.nan
-    entering[1:] = last[:-1]
-    mark = np.where(cols.gap, np.nan, last)
-    y_cols = np.column_stack((entering, cols.lo, cols.hi, mark, last))
-    # Fewer points draw faster (the paint, not this code, dominates a
-    # redraw): "entering" is needed only after empty columns (else the line
-    # from the previous column is a sub-pixel diagonal), the NaN mark only
-    # in columns with a gap, and max only when it differs from min.
-    keep = np.ones_like(y_cols, dtype=bool)
-    keep[0, 0] = before is not None
-    keep[1:, 0] = np.diff(cols.k) > 1
-    keep[:, 2] = cols.hi != cols.lo
-    keep[:, 3] = cols.gap
-    keep[:, 1] |= np.isnan(cols.lo)  # all-NaN column: still a gap point
-    y_out = y_cols[keep]
-    x_out = np.broadcast_to(cols.t0[:, None], y_cols.shape)[keep]
-    ranges = [cols.lo, cols.hi]
-    if before is not None:
-        x_out = np.concatenate(([before[0]], x_out))
-        y_out = np.concatenate(([before[1]], y_out))
-        ranges.append(np.array([before[1]]))
+    lo, hi, last, gap = cols.lo, cols.hi, cols.last, cols.gap
+    next_adjacent = np.zeros(n, dtype=bool)
+    next_adjacent[:-1] = np.diff(cols.k) == 1
+    end_on_hi = hi - last < last - lo
+    first_extreme = np.where(end_on_hi, lo, hi)
+    second_extreme = np.where(end_on_hi, hi, lo)
+    dense = next_adjacent[:-1].all() and not gap.any()
+    if dense:
+        # The common case, done with fewer array passes: no empty column,
+        # no gap; both extremes everywhere (a repeated point costs less
+        # than the masks that would remove it), the last value at the end.
+        y_out = np.empty(2 * n + 1)
+        y_out[0:-1:2] = first_extreme
+        y_out[1:-1:2] = second_extreme
+        y_out[-1] = last[-1]
+        x_out = np.empty(2 * n + 1)
+        x_out[0:-1:2] = cols.t0
+        x_out[1:-1:2] = cols.t0
+        x_out[-1] = cols.t0[-1]
+        if before is not None:
+            y_out = np.concatenate(([before[1], before[1]], y_out))
+            x_out = np.concatenate(([before[0], cols.t0[0]], x_out))
+    else:
+        entering = np.empty(n)
+        entering[0] = before[1] if before is not None else math.nan
+        entering[1:] = last[:-1]
+        y_cols = np.column_stack((entering, first_extreme, second_extreme,
+                                  np.full(n, math.nan), last))
+        keep = np.empty((n, 5), dtype=bool)
+        keep[0, 0] = before is not None
+        keep[1:, 0] = ~next_adjacent[:-1]
+        keep[:, 1] = True
+        keep[:, 2] = hi != lo
+        keep[:, 3] = gap
+        keep[:, 4] = gap | (~next_adjacent & (last != second_extreme))
+        y_out = y_cols[keep]
+        x_out = np.broadcast_to(cols.t0[:, None], y_cols.shape)[keep]
+        if before is not None:
+            x_out = np.concatenate(([before[0]], x_out))
+            y_out = np.concatenate(([before[1]], y_out))
     if extend_to is not None:
         x_out = np.append(x_out, extend_to)
         y_out = np.append(y_out, last[-1])
-    lo, hi = _finite_range(np.concatenate(ranges))
-    return Trace(x_out, y_out, lo, hi, samples, True)
+    lo_all, hi_all = _finite_range(np.concatenate((lo, hi)))
+    if before is not None and math.isfinite(before[1]):
+        lo_all = before[1] if math.isnan(lo_all) else min(lo_all, before[1])
+        hi_all = before[1] if math.isnan(hi_all) else max(hi_all, before[1])
+    return Trace(x_out, y_out, lo_all, hi_all, samples, True)
 
 
 def _finite_range(y: np.ndarray) -> tuple[float, float]:
