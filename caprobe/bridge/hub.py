@@ -48,6 +48,7 @@ from caprobe.model import (
 log = logging.getLogger(__name__)
 
 _read_only = False
+_read_only_listeners: list = []
 
 
 def set_read_only(read_only: bool) -> None:
@@ -55,6 +56,16 @@ def set_read_only(read_only: bool) -> None:
     global _read_only
     _read_only = bool(read_only)
     log.info("process-wide read-only mode %s", "ON" if _read_only else "off")
+    for listener in list(_read_only_listeners):
+        listener()
+
+
+def add_read_only_listener(listener) -> None:
+    """Call ``listener()`` (GUI thread) whenever ``set_read_only`` changes the mode.
+
+    Widgets use it to grey out write controls at once.
+    """
+    _read_only_listeners.append(listener)
 
 
 def is_read_only() -> bool:
