@@ -9,7 +9,11 @@ it; the IOC is stopped by its PID afterwards.
 
 The strip chart pictures need a story (a ramp crossing its alarm limits,
 the IOC stopped and restarted, then a paused and zoomed look at the gap),
-so they are made in this process with the widgets themselves.
+so they are made in this process with the widgets themselves, as are the
+embedding example (examples/embed.py, run as written) and the widget
+gallery.
+
+``python docs/make_screenshots.py widgets`` (or ``strip``) makes just those.
 """
 from __future__ import annotations
 
@@ -50,6 +54,7 @@ def main() -> int:
     finally:
         stop_process(ioc)
     failed += strip_shots()
+    failed += widget_shots()
     return 1 if failed else 0
 
 
@@ -118,5 +123,67 @@ def strip_shots() -> int:
         stop_process(ioc)
 
 
+def widget_shots() -> int:
+    """embed.png (examples/embed.py as written) and widgets.png (every PV widget)."""
+    import time
+
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PyQt5.QtWidgets import QApplication, QFormLayout, QWidget
+
+    from caprobe.app.cli import start_demo_ioc, stop_process
+
+    ioc = start_demo_ioc("--ramp-start", "62")  # MAJOR (80+) after about 9 s
+    app = QApplication.instance() or QApplication([])
+
+    def run_for(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.01)
+
+    try:
+        example = Path(__file__).resolve().parents[1] / "examples" / "embed.py"
+        code = example.read_text().replace("sys.exit(app.exec_())", "")
+        namespace = {"__name__": "embed_example"}
+        argv, sys.argv = sys.argv, [str(example)]
+        try:
+            exec(compile(code, str(example), "exec"), namespace)  # the example, as written
+        finally:
+            sys.argv = argv
+        from caprobe import widgets as w
+
+        gallery = QWidget(windowTitle="caprobe PV widgets")
+        form = QFormLayout(gallery)
+        rows = [
+            ("PVLabel (ramp, in alarm)", w.PVLabel("demo:ramp")),
+            ("PVLabel (sine)", w.PVLabel("demo:sine")),
+            ("PVLineEdit", w.PVLineEdit("demo:setpoint")),
+            ("PVSpinBox", w.PVSpinBox("demo:setpoint")),
+            ("PVSlider", w.PVSlider("demo:setpoint")),
+            ("PVEnumComboBox", w.PVEnumComboBox("demo:mode")),
+            ("PVEnumButtons", w.PVEnumButtons("demo:mode")),
+            ("PVCheckBox / PVLed", w.PVCheckBox("demo:mode", text="mode non-zero")),
+            ("PVLed", w.PVLed("demo:interlock")),
+            ("PVByteIndicator", w.PVByteIndicator("demo:interlock")),
+            ("PVPushButton", w.PVPushButton("demo:setpoint", 5.0, text="Setpoint → 5 A")),
+            ("PVLabel (unknown PV)", w.PVLabel("demo:no_such_pv")),
+        ]
+        for label, widget in rows:
+            form.addRow(label, widget)
+        rows[3][1].setProperty("pvReadOnly", True)  # shows the blocked look
+        gallery.resize(560, 520)
+        gallery.show()
+        run_for(11)
+        for name, widget in (("embed.png", namespace["window"]), ("widgets.png", gallery)):
+            widget.grab().save(str(IMAGES / name))
+            print(f"saved {IMAGES / name}")
+        namespace["window"].close()
+        gallery.close()
+        return 0
+    finally:
+        stop_process(ioc)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    only = sys.argv[1] if len(sys.argv) > 1 else ""
+    sys.exit({"widgets": widget_shots, "strip": strip_shots}.get(only, main)())

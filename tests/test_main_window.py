@@ -19,7 +19,7 @@ def test_window_with_several_pvs(qtbot, hub, caproto_ioc):
     qtbot.addWidget(window)
     window.show()
     probes = window.probes.probes()
-    assert [p.pvname() for p in probes] == names
+    assert [p.pvname for p in probes] == names
     assert [window.probes.tabText(i) for i in range(3)] == names
     assert window.table is not None and len(window.table.channels()) == 3
     qtbot.waitUntil(lambda: all(c.connected and c.reading is not None
@@ -41,7 +41,7 @@ def test_probe_tabs_follow_names_and_never_go_empty(qtbot, hub, caproto_ioc):
     probe.set_pvname(caproto_ioc.prefix + "so")
     assert tabs.tabText(0) == caproto_ioc.prefix + "so"
     tabs._on_tab_close_requested(0)
-    assert tabs.count() == 1 and tabs.probes()[0].pvname() == ""
+    assert tabs.count() == 1 and tabs.probes()[0].pvname == ""
     qtbot.waitUntil(lambda: hub.subscription_count() == 0, timeout=WAIT)
     sent = []
     tabs.send_to_strip_requested.connect(sent.append)
@@ -74,7 +74,7 @@ def test_probe_sends_its_pv_to_the_strip_chart(qtbot, hub, caproto_ioc):
     assert window.strip_dock.isVisible()
     assert hub.subscription_count() == 1  # probe and chart share the PV's subscription
     window.strip.probe_requested.emit(caproto_ioc.prefix + "ao")
-    assert [p.pvname() for p in window.probes.probes()] == [pv, caproto_ioc.prefix + "ao"]
+    assert [p.pvname for p in window.probes.probes()] == [pv, caproto_ioc.prefix + "ao"]
 
 
 def test_strip_window_opens_probes_in_a_dock(qtbot, hub, caproto_ioc):
@@ -85,7 +85,7 @@ def test_strip_window_opens_probes_in_a_dock(qtbot, hub, caproto_ioc):
     assert window.centralWidget() is window.strip and not window.probe_dock.isVisible()
     window.strip.legend.activated.emit(pv)  # double-click in the legend
     assert window.probe_dock.isVisible()
-    assert window.probes.probes()[-1].pvname() == pv
+    assert window.probes.probes()[-1].pvname == pv
 
 
 def test_array_pv_on_the_strip_chart_opens_a_waveform_view(qtbot, hub, caproto_ioc):
@@ -95,7 +95,7 @@ def test_array_pv_on_the_strip_chart_opens_a_waveform_view(qtbot, hub, caproto_i
     window.show()
     qtbot.waitUntil(lambda: wf in window.waveform_docks, timeout=WAIT)
     plot = window.waveform_docks[wf].widget()
-    assert plot.pvname() == wf and plot.is_waterfall()
+    assert plot.pvname == wf and plot.is_waterfall()
     assert window.open_waveform(wf) is plot  # one view per PV
     window.waveform_docks[wf].close()  # deleted on close: its channel goes with it
     qtbot.waitUntil(lambda: wf not in window.waveform_docks, timeout=WAIT)

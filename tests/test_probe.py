@@ -341,18 +341,18 @@ def test_name_entry_history_paste_and_drop(qtbot, hub, ioc):
     qtbot.keyClick(edit, Qt.Key_V, Qt.ControlModifier)
     assert edit.text() == ioc.prefix + "ao"
     qtbot.keyClick(edit, Qt.Key_Return)
-    assert probe.pvname() == ioc.prefix + "ao"
+    assert probe.pvname == ioc.prefix + "ao"
     mime = QMimeData()
     mime.setText(f"{ioc.prefix}mbbo {ioc.prefix}bo")
     drop = QDropEvent(QPointF(5, 5), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
     edit.dropEvent(drop)  # Qt routes real drops only during a drag session
-    assert probe.pvname() == ioc.prefix + "mbbo"
+    assert probe.pvname == ioc.prefix + "mbbo"
     qtbot.waitUntil(lambda: probe.value_text() in ("Off", "Standby", "On", "Fault"),
                     timeout=WAIT)
     mime.setText(f"\t{ioc.prefix}bo;{ioc.prefix}so")
     probe.dropEvent(QDropEvent(QPointF(50, 50), Qt.CopyAction, mime, Qt.LeftButton,
                                Qt.NoModifier))  # anywhere on the probe
-    assert probe.pvname() == ioc.prefix + "bo" and edit.text() == ioc.prefix + "bo"
+    assert probe.pvname == ioc.prefix + "bo" and edit.text() == ioc.prefix + "bo"
     probe.set_pvname(ioc.prefix + "mbbo")
     later = ProbeWidget(hub=hub)  # a new probe (or a new run) offers the history
     qtbot.addWidget(later)

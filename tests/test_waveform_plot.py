@@ -212,7 +212,7 @@ def test_set_pvname_switches_cleanly(qtbot, hub, ioc):
     first = plot.channel()
     plot.set_pvname(ai)
     assert hub.subscription_count() == 1 and hub.pvnames() == [ai]
-    assert plot.pvname() == ai and plot.channel() is not first
+    assert plot.pvname == ai and plot.channel() is not first
     qtbot.waitUntil(lambda: plot.note_label.text() == SCALAR_NOTE, timeout=WAIT)
     plot.flush()
     assert plot.plotted()[1].size == 1

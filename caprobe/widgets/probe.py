@@ -17,7 +17,7 @@ import math
 import time
 from typing import Optional
 
-from PyQt5.QtCore import Qt, QTimer, pyqtSignal
+from PyQt5.QtCore import Qt, QTimer, pyqtProperty, pyqtSignal
 from PyQt5.QtGui import QDragEnterEvent, QDropEvent, QFont
 from PyQt5.QtWidgets import (
     QApplication,
@@ -96,6 +96,8 @@ class ProbeWidget(QWidget):
 
     def __init__(self, pvname: Optional[str] = None, parent: QWidget | None = None,
                  hub: ChannelHub | None = None) -> None:
+        if isinstance(pvname, QWidget) and parent is None:  # Widget(parent), as uic builds it
+            pvname, parent = None, pvname
         super().__init__(parent)
         self._hub = hub or default_hub()
         self._channel: Channel | None = None
@@ -228,7 +230,7 @@ class ProbeWidget(QWidget):
     def hub(self) -> ChannelHub:
         return self._hub
 
-    def pvname(self) -> str:
+    def _get_pvname(self) -> str:
         return "" if self._channel is None else self._channel.pvname
 
     def channel(self) -> Channel | None:
@@ -257,6 +259,10 @@ class ProbeWidget(QWidget):
         self._show_everything()
         self.pvname_changed.emit(pvname)
 
+    #: The PV shown (a Qt property: Designer, stylesheets, ``setProperty``).
+    setPvname = set_pvname  # for uic
+    pvname = pyqtProperty(str, _get_pvname, set_pvname)
+
     def set_strip_chart_available(self, available: bool) -> None:
         """Show the "Add to strip chart" button (the host window connects it)."""
         self.strip_button.setVisible(available)
@@ -283,7 +289,7 @@ class ProbeWidget(QWidget):
                            channel.reading)
 
     def copy_pvname(self) -> None:
-        QApplication.clipboard().setText(self.pvname())
+        QApplication.clipboard().setText(self.pvname)
 
     def copy_value(self) -> None:
         QApplication.clipboard().setText(self.value_text())
@@ -466,8 +472,8 @@ class ProbeWidget(QWidget):
         write_bool(CONFIRM_KEY, checked)
 
     def _on_strip_button_clicked(self) -> None:
-        if self.pvname():
-            self.send_to_strip_requested.emit(self.pvname())
+        if self.pvname:
+            self.send_to_strip_requested.emit(self.pvname)
 
 
 def _set_style(label: QLabel, style: str) -> None:

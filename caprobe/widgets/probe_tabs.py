@@ -38,7 +38,7 @@ class ProbeTabs(QTabWidget):
     def open_probe(self, pvname: Optional[str] = None, focus: bool = True) -> ProbeWidget:
         """A probe on ``pvname`` in a new tab, or the existing tab already probing it."""
         for probe in self.probes():
-            if pvname and probe.pvname() == pvname:
+            if pvname and probe.pvname == pvname:
                 self.setCurrentWidget(probe)
                 return probe
         probe = ProbeWidget(pvname, self, hub=self._hub)

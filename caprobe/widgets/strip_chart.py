@@ -27,7 +27,7 @@ from typing import Iterable
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QEvent, QPoint, Qt, QTimer, pyqtSignal
+from PyQt5.QtCore import QEvent, QPoint, Qt, QTimer, pyqtProperty, pyqtSignal
 from PyQt5.QtGui import QColor, QKeySequence
 from PyQt5.QtWidgets import (
     QComboBox,
@@ -180,6 +180,7 @@ class StripChart(QWidget):
         self.pv_entry = QLineEdit(self)
         self.pv_entry.setPlaceholderText("Add PVs: type or paste names (spaces, commas, "
                                          "semicolons), Enter")
+        self.pv_entry.setMinimumWidth(160)  # the hint stays readable in a narrow window
         self.pv_entry.returnPressed.connect(self._on_pv_entry_return_pressed)
         add_button = QPushButton("Add", self)
         add_button.clicked.connect(self._on_pv_entry_return_pressed)
@@ -330,6 +331,17 @@ class StripChart(QWidget):
 
     def time_span(self) -> float:
         return self._span
+
+    def _set_pv_list(self, names: list[str]) -> None:
+        wanted = [n.strip() for n in names if n.strip()]
+        for name in [n for n in self.pvs() if n not in wanted]:
+            self.remove_pv(name)
+        self.add_pvs(wanted)
+
+    #: Qt properties (Designer, ``setProperty``): the PVs shown and the span in seconds.
+    setPvnames, setTimeSpan = _set_pv_list, set_time_span  # for uic
+    pvnames = pyqtProperty("QStringList", pvs, _set_pv_list)
+    timeSpan = pyqtProperty(float, time_span, set_time_span)
 
     def set_redraw_rate(self, hz: float) -> None:
         """Scroll/redraw rate in Hz (0.5 … 30)."""

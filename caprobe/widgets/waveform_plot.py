@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QRectF, Qt, QTimer
+from PyQt5.QtCore import QRectF, Qt, QTimer, pyqtProperty
 from PyQt5.QtGui import QShowEvent
 from PyQt5.QtWidgets import (
     QCheckBox,
@@ -179,6 +179,8 @@ class WaveformPlot(QWidget):
     def __init__(self, pvname: str | None = None, parent: QWidget | None = None,
                  hub: ChannelHub | None = None, *, waterfall: bool = False,
                  history: int = 200) -> None:
+        if isinstance(pvname, QWidget) and parent is None:  # Widget(parent), as uic builds it
+            pvname, parent = None, pvname
         super().__init__(parent)
         if history < 1:
             raise ValueError(f"history must be at least 1, not {history}")
@@ -305,7 +307,7 @@ class WaveformPlot(QWidget):
     def hub(self) -> ChannelHub:
         return self._hub
 
-    def pvname(self) -> str:
+    def _get_pvname(self) -> str:
         return "" if self._channel is None else self._channel.pvname
 
     def channel(self) -> Channel | None:
@@ -329,6 +331,10 @@ class WaveformPlot(QWidget):
             self._channel = channel
             self._connect_samples(self._waterfall)
         self._show_everything()
+
+    #: The PV shown (a Qt property: Designer, stylesheets, ``setProperty``).
+    setPvname = set_pvname  # for uic
+    pvname = pyqtProperty(str, _get_pvname, set_pvname)
 
     def is_waterfall(self) -> bool:
         return self._waterfall
@@ -445,7 +451,7 @@ class WaveformPlot(QWidget):
     def _show_everything(self) -> None:
         channel = self._channel
         reading = channel.reading if channel is not None else None
-        self.name_label.setText(self.pvname() or "no PV")
+        self.name_label.setText(self.pvname or "no PV")
         if reading is not None:
             self._show_reading(reading)
         else:
@@ -462,7 +468,7 @@ class WaveformPlot(QWidget):
         if values is None:
             kind = "a char/string" if meta.is_char_array or meta.field_type in (
                 FieldType.STRING, FieldType.CHAR) else "a non-numeric"
-            self.message_label.setText(f"{self.pvname()} is {kind} PV: nothing to plot")
+            self.message_label.setText(f"{self.pvname} is {kind} PV: nothing to plot")
             self.stack.setCurrentWidget(self.message_label)
             self.count_label.setText("")
             self._pending = None

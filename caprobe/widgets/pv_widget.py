@@ -1,0 +1,510 @@
+"""What every caprobe PV widget shares, in one place: ``PVWidgetMixin``.
+
+A concrete widget is ``class PVLabel(PVWidgetMixin, QLabel)``: the Qt
+class gives it its native look and API, the mixin gives it, identically
+for every widget:
+
+* the channel: one per widget, from the given hub or the default one;
+  changing ``pvname`` releases the old PV at once and subscribes the new;
+  the channel is a child of the widget, so deleting the widget releases
+  it at once and no callback can reach a deleted object;
+* the alarm look: text colour per severity (``alarmSensitive``), a border
+  whose pattern differs per severity (``alarmBorder``, so colour-blind
+  operators can tell MINOR/MAJOR/INVALID apart), and a distinct
+  disconnected look (grey, dotted border) that is always on. Dynamic
+  properties ``alarmSeverity`` and ``connected`` are set too, for
+  application stylesheets;
+* the tooltip: PV name, value, severity and status, host, access, and for
+  write widgets why writing is blocked;
+* writes: refused, with the reason in the tooltip and a greyed look, in
+  read-only mode (``caprobe.set_read_only`` for the process, ``pvReadOnly``
+  per widget), while disconnected, or without write access; input is
+  swallowed then, but the context menu and tooltip still work. The mouse
+  wheel never writes. ``confirmWrite`` asks first, "No" by default. Every
+  write's outcome is logged; a failure marks the widget until the next
+  write;
+* the context menu (copy PV name, copy value, open in probe, add to strip
+  chart), middle-click to copy the PV name, middle-drag to drag it out as
+  text;
+* Qt properties for Designer and stylesheets: ``pvname``, ``showUnits``,
+  ``precision`` (-1: the PV's), ``alarmSensitive``, ``alarmBorder``,
+  ``pvReadOnly``, ``confirmWrite``.
+
+Subclasses implement ``pv_show(reading)`` (new value) and may override
+``pv_metadata_changed(metadata)`` and ``pv_state_changed()``; write widgets
+set ``pv_writable = True`` and call ``pv_write(value, shown)``.
+
+Threads: GUI thread only (the hub delivers on it).
+"""
+from __future__ import annotations
+
+import logging
+import weakref
+from typing import Any
+
+from PyQt5 import sip
+from PyQt5.QtCore import QEvent, QMimeData, QObject, Qt, pyqtProperty
+from PyQt5.QtGui import QClipboard, QCursor, QDrag, QKeySequence, QMouseEvent
+from PyQt5.QtWidgets import QApplication, QMenu, QToolTip, QWidget
+
+from caprobe.bridge import Channel, ChannelHub, default_hub, is_read_only
+from caprobe.bridge.hub import add_read_only_listener
+from caprobe.model import Metadata, Reading, Severity, alarm_text, format_value
+from caprobe.widgets.alarm_style import (
+    BORDERS,
+    DISCONNECTED_BORDER,
+    DISCONNECTED_COLOR,
+    SEVERITY_COLORS,
+    text_color,
+)
+from caprobe.widgets.pv_actions import pv_actions
+
+log = logging.getLogger(__name__)
+
+#: Input that could change a value; swallowed while writing is blocked.
+_INPUT_EVENTS = {QEvent.MouseButtonPress, QEvent.MouseButtonRelease, QEvent.MouseButtonDblClick,
+                 QEvent.MouseMove, QEvent.KeyPress, QEvent.KeyRelease}
+#: Keys that never change a value (focus moves, copying).
+_HARMLESS_KEYS = {Qt.Key_Tab, Qt.Key_Backtab}
+BLOCKED_BACKGROUND = "#e8e8e8"
+EDITING_BACKGROUND = "#fff4c2"  # typed but not written yet (as the probe's setpoint)
+FAILED_BORDER = "2px solid #d00000"
+
+_live_widgets: "weakref.WeakSet[PVWidgetMixin]" = weakref.WeakSet()
+
+
+def _refresh_all_write_states() -> None:
+    for widget in list(_live_widgets):
+        if not sip.isdeleted(widget):
+            widget.pv_refresh()
+
+
+add_read_only_listener(_refresh_all_write_states)
+
+
+class _InputBlocker(QObject):
+    """Swallows value-changing input to a write widget (and its children) while blocked."""
+
+    def __init__(self, owner: "PVWidgetMixin") -> None:
+        super().__init__(owner)
+        self._owner = owner
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        kind = event.type()
+        if kind not in _INPUT_EVENTS or not self._owner.pv_block_reason():
+            return False
+        if kind in (QEvent.KeyPress, QEvent.KeyRelease):
+            return event.key() not in _HARMLESS_KEYS and not event.matches(QKeySequence.Copy)
+        # Right and middle buttons stay: context menu, copy, drag the name.
+        return event.button() == Qt.LeftButton or bool(event.buttons() & Qt.LeftButton)
+
+
+class PVWidgetMixin:
+    """Shared behaviour of caprobe's PV widgets; put it first in the bases."""
+
+    #: Write widgets set this: they get the blocked look, the input blocker
+    #: and the write-related tooltip lines.
+    pv_writable = False
+
+    # -- set-up ----------------------------------------------------------------
+    def _pv_init(self, pvname: str, hub: ChannelHub | None) -> None:
+        self._pv_hub = hub
+        self._pv_name = ""
+        self._pv_channel: Channel | None = None
+        self._pv_show_units = True
+        self._pv_precision = -1
+        self._pv_alarm_sensitive = True
+        self._pv_alarm_border = True
+        self._pv_read_only = False
+        self._pv_confirm = False
+        self._pv_last_css: str | None = None
+        self._pv_write_failed = ""
+        self._pv_editing = False
+        self._pv_press_pos = None
+        self.setProperty("caprobeLook", True)
+        if self.pv_writable:
+            self._pv_blocker = _InputBlocker(self)
+            self.installEventFilter(self._pv_blocker)
+        _live_widgets.add(self)
+        self.set_pvname(pvname)
+
+    def pv_block_children(self, widget: QWidget) -> None:
+        """Composite write widgets: block input to this child too while writing is blocked."""
+        widget.installEventFilter(self._pv_blocker)
+
+    # -- the channel -----------------------------------------------------------
+    @property
+    def hub(self) -> ChannelHub:
+        if self._pv_hub is None:
+            self._pv_hub = default_hub()
+        return self._pv_hub
+
+    @property
+    def channel(self) -> Channel | None:
+        return self._pv_channel
+
+    @property
+    def reading(self) -> Reading | None:
+        channel = self._pv_channel
+        return channel.reading if channel is not None else None
+
+    def set_pvname(self, pvname: str) -> None:
+        """Show another PV: the old one is released now, the new one subscribed."""
+        name = (pvname or "").strip()
+        if name == self._pv_name and (self._pv_channel is not None or not name):
+            return
+        old = self._pv_channel
+        self._pv_channel = None
+        if old is not None and not sip.isdeleted(old):
+            old.close()
+            old.setParent(None)
+            old.deleteLater()
+        self._pv_name = name
+        self._pv_write_failed = ""
+        if name:
+            try:
+                channel = self.hub.channel(name, parent=self)
+            except ValueError as exc:
+                log.warning("%s: %s", type(self).__name__, exc)
+                channel = None
+            if channel is not None:
+                channel.reading_changed.connect(self._pv_on_reading)
+                channel.connection_changed.connect(self._pv_on_state)
+                channel.access_changed.connect(self._pv_on_access)
+                channel.put_finished.connect(self._pv_on_put_finished)
+                self._pv_channel = channel
+        self.pv_metadata_changed(Metadata())
+        self.pv_clear()
+        self.pv_refresh()
+
+    def _pv_on_reading(self, reading: Reading) -> None:
+        if reading.metadata is not getattr(self, "_pv_metadata", None):
+            self._pv_metadata = reading.metadata
+            self.pv_metadata_changed(reading.metadata)
+        self.pv_show(reading)
+        self._pv_restyle()
+
+    def _pv_on_state(self, _connected: bool) -> None:
+        self.pv_refresh()
+
+    def _pv_on_access(self, _read: bool, _write: bool) -> None:
+        self.pv_refresh()
+
+    def _pv_on_put_finished(self, ok: bool, message: str) -> None:
+        if ok:
+            self._pv_write_failed = ""
+            log.info("%s: write done (%s)", self._pv_name, message or "ok")
+        else:
+            self._pv_write_failed = message or "failed"
+            log.warning("%s: write failed: %s", self._pv_name, self._pv_write_failed)
+        self._pv_restyle()
+
+    # -- hooks for subclasses --------------------------------------------------
+    def pv_show(self, reading: Reading) -> None:
+        """Display a new reading (subclasses)."""
+
+    def pv_clear(self) -> None:
+        """No value yet (a new PV): show the empty state (subclasses)."""
+
+    def pv_metadata_changed(self, metadata: Metadata) -> None:
+        """Units, limits, enum strings or precision changed (subclasses)."""
+
+    def pv_state_changed(self) -> None:
+        """Connection, access or read-only state changed (subclasses)."""
+
+    # -- state -----------------------------------------------------------------
+    def pv_connected(self) -> bool:
+        channel = self._pv_channel
+        return channel is not None and channel.connected
+
+    def pv_block_reason(self) -> str:
+        """Why this widget cannot write now ("" if it can, or if it never writes)."""
+        if not self.pv_writable:
+            return ""
+        channel = self._pv_channel
+        if channel is None:
+            return "no PV"
+        if is_read_only() or channel.hub.read_only:
+            return "read-only mode (whole application)"
+        if self._pv_read_only:
+            return "read-only widget"
+        if not channel.connected:
+            return "not connected"
+        info = channel.info
+        if info is not None and not info.write_access:
+            return "no write access (access security)"
+        return ""
+
+    def pv_refresh(self) -> None:
+        """Re-evaluate look and write state (connection, access, read-only changes)."""
+        if sip.isdeleted(self):
+            return
+        self.pv_state_changed()
+        self._pv_restyle()
+        if self.pv_writable:
+            blocked = bool(self.pv_block_reason())
+            self.setCursor(QCursor(Qt.ForbiddenCursor) if blocked else QCursor())
+            if not blocked:
+                self.unsetCursor()
+
+    def pv_text(self, reading: Reading | None = None) -> str:
+        """The value as this widget formats it (precision and units settings)."""
+        reading = reading or self.reading
+        if reading is None:
+            return ""
+        precision = None if self._pv_precision < 0 else self._pv_precision
+        try:
+            return format_value(reading, precision=precision, show_units=self._pv_show_units)
+        except Exception:  # a display must never die on one odd value
+            log.exception("%s: cannot format %r", self._pv_name, reading.value)
+            return str(reading.value)
+
+    # -- writing -----------------------------------------------------------------
+    def pv_refuse(self, reason: str) -> None:
+        """Show and log that an entry was refused before anything was sent."""
+        log.warning("%s: nothing written: %s", self._pv_name or "(no PV)", reason)
+        self._pv_write_failed = f"refused: {reason}"
+        self._pv_restyle()
+
+    def pv_write(self, value: Any, shown: str | None = None) -> bool:
+        """Write ``value`` (checked, confirmed if asked). True if it was sent."""
+        reason = self.pv_block_reason()
+        channel = self._pv_channel
+        if reason or channel is None:
+            log.warning("%s: write of %r refused: %s", self._pv_name or "(no PV)", value,
+                        reason or "no PV")
+            self._pv_write_failed = f"refused: {reason or 'no PV'}"
+            self._pv_restyle()
+            return False
+        if self._pv_confirm:
+            from caprobe.widgets.write_control import confirm_write
+
+            old = self.pv_text() or "(no value)"
+            if not confirm_write(self, self._pv_name, old, shown if shown is not None
+                                 else str(value)):
+                log.info("%s: write of %r cancelled by the operator", self._pv_name, value)
+                return False
+        log.info("%s: writing %r", self._pv_name, value)
+        sent = channel.put(value)
+        if not sent:
+            self._pv_write_failed = "refused by the client (see log)"
+            self._pv_restyle()
+        return sent
+
+    # -- look ------------------------------------------------------------------
+    def _pv_severity_name(self) -> str:
+        if not self.pv_connected():
+            return "DISCONNECTED"
+        reading = self.reading
+        return reading.severity.name if reading is not None else "NO_ALARM"
+
+    def pv_css(self) -> str:
+        """The stylesheet rules this widget applies to itself now."""
+        connected = self.pv_connected()
+        reading = self.reading
+        rules = []
+        if not connected:
+            rules.append(f"color: {DISCONNECTED_COLOR}")
+            rules.append(f"border: {DISCONNECTED_BORDER} {DISCONNECTED_COLOR}")
+        elif reading is not None:
+            severity = reading.severity
+            if self._pv_alarm_sensitive:
+                rules.append(f"color: {text_color(severity)}")
+            if self._pv_alarm_border and severity != Severity.NO_ALARM:
+                rules.append(f"border: {BORDERS[severity]} {SEVERITY_COLORS[severity]}")
+        if self._pv_write_failed and connected:
+            rules = [r for r in rules if not r.startswith("border")]
+            rules.append(f"border: {FAILED_BORDER}")
+        if self.pv_writable and self.pv_block_reason():
+            rules.append(f"background-color: {BLOCKED_BACKGROUND}")
+        elif self._pv_editing:
+            rules.append(f"background-color: {EDITING_BACKGROUND}")
+        return "; ".join(rules)
+
+    def pv_editing(self) -> bool:
+        """The operator has changed the entry but not written it (live updates wait)."""
+        return self._pv_editing
+
+    def pv_set_editing(self, editing: bool) -> None:
+        if editing != self._pv_editing:
+            self._pv_editing = editing
+            self._pv_restyle()
+
+    def _pv_restyle(self) -> None:
+        severity = self._pv_severity_name()
+        if self.property("alarmSeverity") != severity:
+            self.setProperty("alarmSeverity", severity)
+            self.setProperty("connected", severity != "DISCONNECTED")
+        css = self.pv_css()
+        if css != self._pv_last_css:
+            self._pv_last_css = css
+            # Scoped to this widget by a property only it has: children
+            # (the buttons of an enum widget) keep their own look.
+            self.setStyleSheet(f'*[caprobeLook="true"] {{ {css} }}' if css else "")
+
+    # -- tooltip -----------------------------------------------------------------
+    def pv_tooltip(self) -> str:
+        """What the tooltip says now (built when shown, never per update)."""
+        name = self._pv_name or "(no PV)"
+        channel = self._pv_channel
+        lines = [name]
+        if channel is None:
+            lines.append("no PV set")
+        else:
+            reading = channel.reading
+            if reading is not None:
+                lines.append(f"value: {self.pv_text(reading)}")
+                lines.append(f"alarm: {alarm_text(reading)}")
+            lines.append(channel.status_text())
+            info = channel.info
+            if info is not None and channel.connected:
+                lines.append(f"host: {info.host}")
+                lines.append(f"access: {info.access_text}")
+        if self.pv_writable:
+            reason = self.pv_block_reason()
+            if reason:
+                lines.append(f"cannot write: {reason}")
+            if self._pv_write_failed:
+                lines.append(f"last write: {self._pv_write_failed}")
+            if self._pv_confirm:
+                lines.append("writes ask for confirmation")
+        return "\n".join(lines)
+
+    # -- Qt event overrides (the mixin comes first in the bases) ----------------
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.ToolTip:
+            QToolTip.showText(event.globalPos(), self.pv_tooltip(), self)
+            return True
+        return super().event(event)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        # The wheel never writes, nor changes an entry that Enter would
+        # write: ignored, so it scrolls whatever contains the widget.
+        event.ignore()
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.pv_context_menu().exec_(event.globalPos())
+
+    def pv_context_menu(self) -> QMenu:
+        menu = QMenu(self)
+        name = self._pv_name
+        copy_name = menu.addAction("Copy PV name", lambda: _copy(name))
+        copy_value = menu.addAction("Copy value", lambda: _copy(self.pv_text()))
+        menu.addSeparator()
+        probe = menu.addAction("Open in probe", lambda: pv_actions().open_in_probe(name, self.hub))
+        strip = menu.addAction("Add to strip chart",
+                               lambda: pv_actions().add_to_strip_chart(name, self.hub))
+        for action in (copy_name, probe, strip):
+            action.setEnabled(bool(name))
+        copy_value.setEnabled(self.reading is not None)
+        return menu
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        if event.button() == Qt.MiddleButton:
+            self._pv_press_pos = event.pos()
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        start = self._pv_press_pos
+        if start is not None and event.buttons() & Qt.MiddleButton:
+            if (event.pos() - start).manhattanLength() >= QApplication.startDragDistance():
+                self._pv_press_pos = None
+                self.pv_start_drag()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        if event.button() == Qt.MiddleButton:
+            if self._pv_press_pos is not None and self._pv_name:
+                _copy(self._pv_name)  # a middle click copies the name
+            self._pv_press_pos = None
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def pv_start_drag(self) -> None:
+        """Drag the PV name out as text (drop it on a probe, a strip chart, a terminal)."""
+        if not self._pv_name:
+            return
+        mime = QMimeData()
+        mime.setText(self._pv_name)
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec_(Qt.CopyAction)
+
+    # -- Qt properties -----------------------------------------------------------
+    def _get_pvname(self) -> str:
+        return self._pv_name
+
+    def _get_show_units(self) -> bool:
+        return self._pv_show_units
+
+    def _set_show_units(self, show: bool) -> None:
+        self._pv_show_units = bool(show)
+        self._pv_redisplay()
+
+    def _get_precision(self) -> int:
+        return self._pv_precision
+
+    def _set_precision(self, precision: int) -> None:
+        self._pv_precision = int(precision) if int(precision) >= 0 else -1
+        self._pv_redisplay()
+
+    def _get_alarm_sensitive(self) -> bool:
+        return self._pv_alarm_sensitive
+
+    def _set_alarm_sensitive(self, on: bool) -> None:
+        self._pv_alarm_sensitive = bool(on)
+        self._pv_restyle()
+
+    def _get_alarm_border(self) -> bool:
+        return self._pv_alarm_border
+
+    def _set_alarm_border(self, on: bool) -> None:
+        self._pv_alarm_border = bool(on)
+        self._pv_restyle()
+
+    def _get_read_only(self) -> bool:
+        return self._pv_read_only
+
+    def _set_read_only(self, read_only: bool) -> None:
+        self._pv_read_only = bool(read_only)
+        self.pv_refresh()
+
+    def _get_confirm(self) -> bool:
+        return self._pv_confirm
+
+    def _set_confirm(self, confirm: bool) -> None:
+        self._pv_confirm = bool(confirm)
+
+    def _pv_redisplay(self) -> None:
+        reading = self.reading
+        if reading is not None:
+            self.pv_show(reading)
+
+    # Qt-style setters too: ``uic`` applies a form's properties by calling
+    # ``setPvname(...)`` and so on.
+    setPvname = set_pvname
+    setShowUnits = _set_show_units
+    setPrecision = _set_precision
+    setAlarmSensitive = _set_alarm_sensitive
+    setAlarmBorder = _set_alarm_border
+    setPvReadOnly = _set_read_only
+    setConfirmWrite = _set_confirm
+
+    pvname = pyqtProperty(str, _get_pvname, set_pvname)
+    showUnits = pyqtProperty(bool, _get_show_units, _set_show_units)
+    precision = pyqtProperty(int, _get_precision, _set_precision)
+    alarmSensitive = pyqtProperty(bool, _get_alarm_sensitive, _set_alarm_sensitive)
+    alarmBorder = pyqtProperty(bool, _get_alarm_border, _set_alarm_border)
+    pvReadOnly = pyqtProperty(bool, _get_read_only, _set_read_only)
+    confirmWrite = pyqtProperty(bool, _get_confirm, _set_confirm)
+
+
+def _copy(text: str) -> None:
+    clipboard = QApplication.clipboard()
+    clipboard.setText(text)
+    if clipboard.supportsSelection():
+        clipboard.setText(text, QClipboard.Selection)
