@@ -30,6 +30,11 @@ PROBE_SHOTS = {
     "probe_waveform.png": ["probe", "demo:spectrum"],
     "probe_enum.png": ["probe", "demo:mode"],
 }
+PANELS = Path(__file__).resolve().parents[1] / "examples" / "panels"
+PANEL_SHOTS = {  # the demo's ramp starts at 60: MAJOR (80+) by the time these are taken
+    "panel.png": ["panel", str(PANELS / "demo_overview.toml"), "--settle", "10"],
+    "panel_ui.png": ["panel", str(PANELS / "demo_setpoints.ui")],
+}
 
 
 def run_cli(args: list[str], env: dict[str, str]) -> int:
@@ -50,6 +55,13 @@ def main() -> int:
     client_env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     try:
         for name, args in PROBE_SHOTS.items():
+            failed += run_cli([*args, "--screenshot", str(IMAGES / name)], client_env) != 0
+    finally:
+        stop_process(ioc)
+    ioc = start_demo_ioc("--ramp-start", "60")
+    client_env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    try:
+        for name, args in PANEL_SHOTS.items():
             failed += run_cli([*args, "--screenshot", str(IMAGES / name)], client_env) != 0
     finally:
         stop_process(ioc)

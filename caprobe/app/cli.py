@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Sequence
 
 import caprobe
@@ -83,8 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
                        help="samples kept per PV (default 100000, 36 bytes each)")
     strip.add_argument("--redraw-hz", type=float, default=None, metavar="HZ",
                        help="scroll/redraw rate (default 5)")
-    panel = sub.add_parser("panel", parents=[after], help="operator panel (not yet available)")
-    panel.add_argument("file")
+    panel = sub.add_parser(
+        "panel", parents=[after], help="open an operator panel (.toml panel file or .ui form)",
+        description="Open a panel file (TOML: title, sections, rows of PVs; see "
+                    "examples/panels/) or a Qt Designer .ui form using caprobe widgets. "
+                    "Nothing is written to any PV when a panel opens.")
+    panel.add_argument("file", nargs="?", help="panel file (.toml) or form (.ui)")
+    panel.add_argument("-m", "--macros", default="", metavar="NAME=VALUE,...",
+                       help='macro values, e.g. -m "P=XF:31ID:,N=2" ($(P) and ${P} in the '
+                            "file; these override the file's [macros])")
+    panel.add_argument("--new", nargs="+", metavar="PV",
+                       help="write a starter panel for these PVs (to --output, or stdout)")
+    panel.add_argument("-o", "--output", metavar="FILE",
+                       help="with --new: the file to write (refuses to overwrite)")
     sub.add_parser("demo", parents=[after],
                    help="start an embedded demo IOC on loopback and show its PVs")
     return parser
@@ -99,8 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     if args.command == "panel":
-        print(f"caprobe: '{args.command}' is not available in this version yet", file=sys.stderr)
-        return 2
+        return run_panel(args)
     try:
         if args.command == "demo":
             demo_ioc = start_demo_ioc()
@@ -123,6 +134,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.debug("fatal error", exc_info=True)
         print(f"caprobe: error: {exc}", file=sys.stderr)
         return 1
+
+
+def run_panel(args: argparse.Namespace) -> int:
+    from caprobe.model import split_pvnames
+    from caprobe.model.panel import PanelError, starter_panel
+
+    if args.new:
+        pvnames = list(dict.fromkeys(n for arg in args.new for n in split_pvnames(arg)))
+        text = starter_panel(pvnames)
+        if not args.output:
+            sys.stdout.write(text)
+            return 0
+        out = Path(args.output)
+        if out.exists():
+            print(f"caprobe: error: {out} exists; not overwritten", file=sys.stderr)
+            return 2
+        out.write_text(text, encoding="utf-8")
+        print(f"caprobe: wrote {out} ({len(pvnames)} PVs)")
+        return 0
+    if not args.file:
+        print("caprobe: error: give a panel file (.toml or .ui), or --new PV ...",
+              file=sys.stderr)
+        return 2
+    if Path(args.file).suffix.lower() != ".ui":
+        # Check the file before any window or channel exists.
+        from caprobe.model.panel import load_panel
+
+        try:
+            load_panel(args.file, args.macros)
+        except PanelError as exc:
+            print(f"caprobe: error: {exc}", file=sys.stderr)
+            return 2
+    try:
+        return run_window(args, [], "caprobe panel", panel_file=args.file)
+    except PanelError as exc:
+        print(f"caprobe: error: {exc}", file=sys.stderr)
+        return 2
 
 
 def run_strip(args: argparse.Namespace, pvnames: list[str]) -> int:
@@ -191,7 +239,7 @@ def stop_process(proc: subprocess.Popen) -> None:
 def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
                probe_pvnames: list[str] | None = None, strip_pvnames: list[str] | None = None,
                central: str = "probe", strip_options: dict | None = None,
-               strip_config=None) -> int:
+               strip_config=None, panel_file: str | None = None) -> int:
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get(
             "WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -199,37 +247,52 @@ def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
     from PyQt5.QtWidgets import QApplication
 
     from caprobe.app.main_window import MainWindow
+    from caprobe.app.panel_window import panel_channels
     from caprobe.bridge import ChannelHub, set_read_only
+    from caprobe.bridge.hub import set_default_hub
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("caprobe")
     if args.read_only:
         set_read_only(True)
     hub = ChannelHub(args.backend)
-    window = MainWindow(hub, pvnames, title, probe_pvnames=probe_pvnames,
-                        strip_pvnames=strip_pvnames, central=central,
-                        strip_options=strip_options)
-    if strip_config is not None and window.strip is not None:
+    set_default_hub(hub)  # widgets built without a hub (a .ui form) share this one
+    if panel_file is not None:
+        from caprobe.app.panel_window import open_panel
+
+        try:
+            window = open_panel(panel_file, hub, args.macros)
+        except Exception:
+            hub.close()
+            raise
+    else:
+        window = MainWindow(hub, pvnames, title, probe_pvnames=probe_pvnames,
+                            strip_pvnames=strip_pvnames, central=central,
+                            strip_options=strip_options)
+    if strip_config is not None and getattr(window, "strip", None) is not None:
         extra = window.strip.pvs()
         window.strip.apply_config(strip_config)
         window.strip.add_pvs(extra)
     window.show()
     settle = args.settle
     if settle is None:
-        settle = STRIP_SCREENSHOT_SETTLE_S if window.strip is not None else SCREENSHOT_SETTLE_S
+        settle = (STRIP_SCREENSHOT_SETTLE_S if getattr(window, "strip", None) is not None
+                  else SCREENSHOT_SETTLE_S)
     result = {"code": 0}
     if args.screenshot:
         started = time.monotonic()
 
         def check() -> None:
-            channels = window.channels()
+            channels = (window.channels() if hasattr(window, "channels")
+                        else panel_channels(window))
             ready = all(c.connected and c.reading is not None for c in channels)
             # Let rate meters measure for a moment so the picture shows figures.
             settled = time.monotonic() - started > settle
             if (ready and settled) or time.monotonic() - started > max(args.timeout, settle):
                 timer.stop()
                 if ready:
-                    window.prepare_for_grab()
+                    if hasattr(window, "prepare_for_grab"):
+                        window.prepare_for_grab()
                     app.processEvents()
                     window.grab().save(args.screenshot)
                     print(f"caprobe: saved {args.screenshot}")

@@ -9,12 +9,12 @@ import numpy
 import pyqtgraph
 from PyQt5 import sip
 from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR, Qt
-from PyQt5.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QWidget
+from PyQt5.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
 
 import caprobe
 from caprobe.bridge import Channel, ChannelHub, is_read_only
 from caprobe.bridge.hub import client_identity
-from caprobe.widgets import ProbeTabs, PVTable
+from caprobe.widgets import ProbeTabs, PVTable, pv_actions
 from caprobe.widgets.strip_chart import StripChart
 from caprobe.widgets.waveform_plot import WaveformPlot
 
@@ -98,7 +98,12 @@ class MainWindow(QMainWindow):
             else:
                 self.resizeDocks([dock], [540], Qt.Horizontal)
 
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction("Save PVs as &panel…", self._on_save_panel_triggered)
         help_menu = self.menuBar().addMenu("&Help")
+        # "Open in probe" / "Add to strip chart" from any PV widget come here.
+        pv_actions().probe_requested.connect(self._on_pv_action_probe)
+        pv_actions().strip_requested.connect(self._on_pv_action_strip)
         help_menu.addAction("&About caprobe", self.show_about)
         self.statusBar().showMessage(
             f"CA backend: {hub.describe()}   ·   writes as {client_identity()}{mode}")
@@ -139,6 +144,47 @@ class MainWindow(QMainWindow):
             self.strip_dock.show()
             self.strip_dock.raise_()
         return self.strip
+
+    def shown_pvnames(self) -> list[str]:
+        """Every PV in the window (PV list, probes, strip chart), once each, in that order."""
+        names = [c.pvname for c in self.table.channels()] if self.table is not None else []
+        names += [p.pvname for p in self.probes.probes() if p.pvname]
+        if self.strip is not None:
+            names += self.strip.pvs()
+        return list(dict.fromkeys(names))
+
+    def save_panel(self, path: str) -> None:
+        """Write a starter panel file (TOML) showing every PV in the window."""
+        from pathlib import Path
+
+        from caprobe.model.panel import starter_panel
+
+        Path(path).write_text(starter_panel(self.shown_pvnames(), "caprobe PVs"),
+                              encoding="utf-8")
+
+    def _on_save_panel_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save PVs as panel", "panel.toml",
+                                              "caprobe panel (*.toml)")
+        if path:
+            try:
+                self.save_panel(path)
+            except OSError as exc:
+                QMessageBox.warning(self, "Save panel", f"Cannot write {path}: {exc}")
+                return
+            self.statusBar().showMessage(f"Saved {path}: open it with caprobe panel {path}",
+                                         8000)
+
+    def _on_pv_action_probe(self, pvname: str) -> None:
+        self.probes.open_probe(pvname)
+        if self.probe_dock is not None:
+            self.probe_dock.show()
+            self.probe_dock.raise_()
+
+    def _on_pv_action_strip(self, pvname: str) -> None:
+        if self.strip is not None and self.strip_dock is None:
+            self.strip.add_pvs([pvname])
+        else:
+            self._show_strip_dock([pvname])
 
     def channels(self) -> list[Channel]:
         """Every channel the window shows (probes, strip chart and PV list)."""

@@ -467,6 +467,13 @@ def default_hub() -> ChannelHub:
     return _default_hub
 
 
+def set_default_hub(hub: ChannelHub) -> None:
+    """Make ``hub`` the one ``default_hub()`` returns (caprobe's own windows do this,
+    so widgets built without a hub, e.g. by ``uic.loadUi``, share its subscriptions)."""
+    global _default_hub
+    _default_hub = hub
+
+
 def _close_default_hub() -> None:
     if _default_hub is not None and not sip.isdeleted(_default_hub):
         _default_hub.close()

@@ -173,6 +173,7 @@ class PVWidgetMixin:
                 channel.access_changed.connect(self._pv_on_access)
                 channel.put_finished.connect(self._pv_on_put_finished)
                 self._pv_channel = channel
+        self.pv_channel_changed(self._pv_channel)
         self.pv_metadata_changed(Metadata())
         self.pv_clear()
         self.pv_refresh()
@@ -200,6 +201,9 @@ class PVWidgetMixin:
         self._pv_restyle()
 
     # -- hooks for subclasses --------------------------------------------------
+    def pv_channel_changed(self, channel: Channel | None) -> None:
+        """A new channel (or none): connect any extra signals here (subclasses)."""
+
     def pv_show(self, reading: Reading) -> None:
         """Display a new reading (subclasses)."""
 
