@@ -34,6 +34,7 @@ from caprobe.model.panel import (
     WaveformCell,
     load_panel,
 )
+from caprobe.model.textfile import read_user_text
 from caprobe.widgets import StripChart, WaveformPlot
 from caprobe.widgets.pv_auto import make_pv_widget
 
@@ -140,10 +141,7 @@ def load_ui_panel(path: str | Path, macros: str | Mapping[str, str] = "") -> QWi
     from PyQt5 import uic
 
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PanelError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text = read_user_text(path, PanelError)
     try:
         values = parse_macro_definitions(macros) if isinstance(macros, str) else dict(macros)
     except MacroError as exc:

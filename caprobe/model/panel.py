@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Mapping, Union
 
 from caprobe.model.macros import MacroError, expand, parse_macro_definitions
+from caprobe.model.textfile import read_user_text
 from caprobe.model.timespan import check_span, parse_span
 
 if sys.version_info >= (3, 11):
@@ -148,14 +149,7 @@ class Panel:
 
 def load_panel(path: str | Path, macros: str | Mapping[str, str] = "") -> Panel:
     """Read and check a panel file; ``macros`` ("P=...,N=2" or a dict) override its own."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PanelError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise PanelError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return parse_panel(text, str(path), macros)
+    return parse_panel(read_user_text(path, PanelError), str(path), macros)
 
 
 def parse_panel(text: str, source: str = "<panel>",

@@ -26,6 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from caprobe.model.textfile import read_user_text
 from caprobe.model.timespan import check_span, parse_span
 
 FORMAT = "caprobe-strip-chart"
@@ -84,14 +85,7 @@ class StripConfig:
 
 def load_strip_config(path: str | Path) -> StripConfig:
     """Read and check a saved chart; raises ``ConfigError`` naming the file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not a text (UTF-8) file") from exc
-    return parse_strip_config(text, str(path))
+    return parse_strip_config(read_user_text(path, ConfigError), str(path))
 
 
 def parse_strip_config(text: str, source: str = "<config>") -> StripConfig:

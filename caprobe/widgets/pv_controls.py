@@ -23,7 +23,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from caprobe.model import FieldType, Metadata, PutRejected, Reading, parse_entry
+from caprobe.model import FieldType, Metadata, Reading
 from caprobe.model.entry import control_limits_set
 from caprobe.widgets.pv_display import NO_VALUE, split_pv_args
 from caprobe.widgets.pv_widget import PVWidgetMixin
@@ -36,6 +36,14 @@ def _first_number(value) -> float:
         return float(np.asarray(value).flat[0]) if np.size(value) else math.nan
     except (TypeError, ValueError):
         return math.nan
+
+
+def _number_text(widget: PVWidgetMixin, number: float) -> str:
+    """A number as the entry text for the PV's type (integers without decimals)."""
+    channel = widget.channel
+    if channel is not None and channel.metadata.field_type in _INTEGER_TYPES:
+        return str(int(round(number)))
+    return repr(float(number))
 
 
 def _strip_units(text: str, units: str) -> str:
@@ -67,33 +75,10 @@ class PVLineEdit(PVWidgetMixin, QLineEdit):
         self.setText("")
         self.setPlaceholderText(NO_VALUE)
 
-    def pv_state_changed(self) -> None:
-        if self.pv_block_reason():
-            self.revert()
-
-    def revert(self) -> None:
-        """Drop the edit and show the live value again."""
-        self.pv_set_editing(False)
-        reading = self.reading
-        self.setText(self.pv_text(reading) if reading is not None else "")
-
     def write_text(self, text: str) -> bool:
         """Check ``text`` and write it, as Enter does. True if it was sent."""
-        channel = self.channel
-        if channel is None:
-            self.pv_refuse("no PV")
-            return False
-        meta = channel.metadata
-        entry = _strip_units(text, meta.units if self.showUnits else "")
-        try:
-            value = parse_entry(entry, meta)
-        except PutRejected as exc:
-            self.pv_refuse(str(exc))
-            return False
-        if self.pv_write(value, entry):
-            self.pv_set_editing(False)
-            return True
-        return False
+        units = self.channel.metadata.units if self.channel is not None and self.showUnits else ""
+        return self.pv_write_entry(_strip_units(text, units))
 
     def _on_text_edited(self, _text: str) -> None:
         self.pv_set_editing(True)
@@ -103,14 +88,14 @@ class PVLineEdit(PVWidgetMixin, QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
         if event.key() == Qt.Key_Escape and self.pv_editing():
-            self.revert()
+            self.pv_revert()
             return
         super().keyPressEvent(event)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
         super().focusOutEvent(event)
         if event.reason() != Qt.PopupFocusReason and self.pv_editing():
-            self.revert()  # leaving the field never writes
+            self.pv_revert()  # leaving the field never writes
 
 
 class PVSpinBox(PVWidgetMixin, QDoubleSpinBox):
@@ -160,34 +145,9 @@ class PVSpinBox(PVWidgetMixin, QDoubleSpinBox):
         self.setValue(0.0)
         self.blockSignals(False)
 
-    def pv_state_changed(self) -> None:
-        if self.pv_block_reason():
-            self.revert()
-
-    def revert(self) -> None:
-        self.pv_set_editing(False)
-        reading = self.reading
-        if reading is not None:
-            self.pv_show(reading)
-
     def write_value(self, value: float | None = None) -> bool:
         """Write the entry (or ``value``), as Enter does. True if it was sent."""
-        channel = self.channel
-        if channel is None:
-            self.pv_refuse("no PV")
-            return False
-        number = self.value() if value is None else float(value)
-        meta = channel.metadata
-        text = str(int(round(number))) if meta.field_type in _INTEGER_TYPES else repr(number)
-        try:
-            parsed = parse_entry(text, meta)
-        except PutRejected as exc:
-            self.pv_refuse(str(exc))
-            return False
-        if self.pv_write(parsed, text):
-            self.pv_set_editing(False)
-            return True
-        return False
+        return self.pv_write_entry(_number_text(self, self.value() if value is None else value))
 
     def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt API)
         super().stepBy(steps)
@@ -199,14 +159,14 @@ class PVSpinBox(PVWidgetMixin, QDoubleSpinBox):
             self.write_value()
             return
         if event.key() == Qt.Key_Escape and self.pv_editing():
-            self.revert()
+            self.pv_revert()
             return
         super().keyPressEvent(event)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
         super().focusOutEvent(event)
         if event.reason() != Qt.PopupFocusReason and self.pv_editing():
-            self.revert()
+            self.pv_revert()
 
     def stepEnabled(self) -> QAbstractSpinBox.StepEnabled:  # noqa: N802 (Qt API)
         if self.pv_block_reason():
@@ -273,19 +233,9 @@ class PVSlider(PVWidgetMixin, QSlider):
             self._updating = False
 
     def write_position(self, position: int | None = None) -> bool:
-        channel = self.channel
-        if channel is None:
-            self.pv_refuse("no PV")
-            return False
+        """Write the value at ``position`` (default: the handle's). True if it was sent."""
         number = self.value_at(self.value() if position is None else position)
-        meta = channel.metadata
-        text = str(int(round(number))) if meta.field_type in _INTEGER_TYPES else repr(number)
-        try:
-            parsed = parse_entry(text, meta)
-        except PutRejected as exc:
-            self.pv_refuse(str(exc))
-            return False
-        return self.pv_write(parsed, text)
+        return self.pv_write_entry(_number_text(self, number))
 
     def _on_released(self) -> None:
         self.write_position()
@@ -354,19 +304,10 @@ class PVPushButton(PVWidgetMixin, QPushButton):
 
     def press(self) -> bool:
         """Write the preset value, as a click does. True if it was sent."""
-        channel = self.channel
-        if channel is None:
-            self.pv_refuse("no PV")
-            return False
         if not self._press_value:
             self.pv_refuse("the button has no value to write")
             return False
-        try:
-            value = parse_entry(self._press_value, channel.metadata)
-        except PutRejected as exc:
-            self.pv_refuse(str(exc))
-            return False
-        return self.pv_write(value, self._press_value)
+        return self.pv_write_entry(self._press_value)
 
     def _get_press_value(self) -> str:
         return self._press_value

@@ -47,9 +47,17 @@ from PyQt5.QtCore import QEvent, QMimeData, QObject, Qt, pyqtProperty
 from PyQt5.QtGui import QClipboard, QCursor, QDrag, QKeySequence, QMouseEvent
 from PyQt5.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
-from caprobe.bridge import Channel, ChannelHub, default_hub, is_read_only
+from caprobe.bridge import Channel, ChannelHub, default_hub
 from caprobe.bridge.hub import add_read_only_listener
-from caprobe.model import Metadata, Reading, Severity, alarm_text, format_value
+from caprobe.model import (
+    Metadata,
+    PutRejected,
+    Reading,
+    Severity,
+    alarm_text,
+    format_value,
+    parse_entry,
+)
 from caprobe.widgets.alarm_style import (
     BORDERS,
     DISCONNECTED_BORDER,
@@ -58,6 +66,7 @@ from caprobe.widgets.alarm_style import (
     text_color,
 )
 from caprobe.widgets.pv_actions import pv_actions
+from caprobe.widgets.write_control import confirm_write, write_block_reason
 
 log = logging.getLogger(__name__)
 
@@ -225,24 +234,14 @@ class PVWidgetMixin:
         """Why this widget cannot write now ("" if it can, or if it never writes)."""
         if not self.pv_writable:
             return ""
-        channel = self._pv_channel
-        if channel is None:
-            return "no PV"
-        if is_read_only() or channel.hub.read_only:
-            return "read-only mode (whole application)"
-        if self._pv_read_only:
-            return "read-only widget"
-        if not channel.connected:
-            return "not connected"
-        info = channel.info
-        if info is not None and not info.write_access:
-            return "no write access (access security)"
-        return ""
+        return write_block_reason(self._pv_channel, self._pv_read_only)
 
     def pv_refresh(self) -> None:
         """Re-evaluate look and write state (connection, access, read-only changes)."""
         if sip.isdeleted(self):
             return
+        if self._pv_editing and self.pv_block_reason():
+            self.pv_revert()  # an edit that can no longer be written is dropped
         self.pv_state_changed()
         self._pv_restyle()
         if self.pv_writable:
@@ -264,6 +263,35 @@ class PVWidgetMixin:
             return str(reading.value)
 
     # -- writing -----------------------------------------------------------------
+    def pv_revert(self) -> None:
+        """Drop an unwritten edit and show the live value again."""
+        self.pv_set_editing(False)
+        reading = self.reading
+        if reading is not None:
+            self.pv_show(reading)
+        else:
+            self.pv_clear()
+
+    def pv_write_entry(self, text: str) -> bool:
+        """Check typed ``text`` against the PV's type and limits, then write it.
+
+        A bad entry is refused before anything is sent (the reason goes to
+        the tooltip and the log). True if the value was sent.
+        """
+        channel = self._pv_channel
+        if channel is None:
+            self.pv_refuse("no PV")
+            return False
+        try:
+            value = parse_entry(text, channel.metadata)
+        except PutRejected as exc:
+            self.pv_refuse(str(exc))
+            return False
+        if self.pv_write(value, text):
+            self.pv_set_editing(False)
+            return True
+        return False
+
     def pv_refuse(self, reason: str) -> None:
         """Show and log that an entry was refused before anything was sent."""
         log.warning("%s: nothing written: %s", self._pv_name or "(no PV)", reason)
@@ -281,8 +309,6 @@ class PVWidgetMixin:
             self._pv_restyle()
             return False
         if self._pv_confirm:
-            from caprobe.widgets.write_control import confirm_write
-
             old = self.pv_text() or "(no value)"
             if not confirm_write(self, self._pv_name, old, shown if shown is not None
                                  else str(value)):

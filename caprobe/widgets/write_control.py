@@ -56,6 +56,25 @@ _OK_COLOR, _BAD_COLOR, _INFO_COLOR = "#006000", "#c00000", "#505050"
 _OUTCOME, _EDITING, _BLOCKED = "outcome", "editing", "blocked"
 
 
+def write_block_reason(channel: Channel | None, widget_read_only: bool = False) -> str:
+    """Why nothing can be written to ``channel`` now ("" when writing is possible).
+
+    The one rule every write control follows (probe, PV widgets).
+    """
+    if channel is None:
+        return "no PV"
+    if is_read_only() or channel.hub.read_only:
+        return "read-only mode (whole application)"
+    if widget_read_only:
+        return "read-only widget"
+    if not channel.connected:
+        return "not connected"
+    info = channel.info
+    if info is not None and not info.write_access:
+        return "no write access (access security)"
+    return ""
+
+
 class _SetpointEdit(QLineEdit):
     escape_pressed = pyqtSignal()
     focus_lost = pyqtSignal()
@@ -182,17 +201,7 @@ class WriteControl(QWidget):
 
     def block_reason(self) -> str:
         """Why writing is impossible right now, or ``""`` when it is possible."""
-        channel = self._channel
-        if channel is None:
-            return "no PV"
-        if is_read_only() or channel.hub.read_only:
-            return "read-only mode"
-        if not channel.connected:
-            return "not connected"
-        info = channel.info
-        if info is not None and not info.write_access:
-            return "no write access (access security)"
-        return ""
+        return write_block_reason(self._channel)
 
     def refresh_enabled(self) -> None:
         reason = self.block_reason()
