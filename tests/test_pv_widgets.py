@@ -251,7 +251,13 @@ def test_disconnected_look_and_blocked_writes(qtbot, hub, restartable_ioc):
 
 # -- menu, clipboard, drag, properties, lifetime -----------------------------------------
 
-def test_context_menu_middle_click_and_actions(qtbot, hub, ioc):
+def test_context_menu_middle_click_and_actions(qtbot, hub, ioc, monkeypatch):
+    import importlib
+
+    # (the package exports the function pv_actions under the module's name)
+    actions_module = importlib.import_module("caprobe.widgets.pv_actions")
+    # A fresh router: main windows of earlier tests may still be listening.
+    monkeypatch.setattr(actions_module, "_actions", None)
     pv = ioc.prefix + "ai"
     label = shown(qtbot, PVLabel(pv, hub=hub))
     wait_value(qtbot, label)
