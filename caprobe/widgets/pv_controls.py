@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 from PyQt5.QtCore import Qt, pyqtProperty
-from PyQt5.QtGui import QFocusEvent, QKeyEvent
+from PyQt5.QtGui import QKeyEvent
 from PyQt5.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -86,17 +86,6 @@ class PVLineEdit(PVWidgetMixin, QLineEdit):
     def _on_return_pressed(self) -> None:
         self.write_text(self.text())
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
-        if event.key() == Qt.Key_Escape and self.pv_editing():
-            self.pv_revert()
-            return
-        super().keyPressEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
-        super().focusOutEvent(event)
-        if event.reason() != Qt.PopupFocusReason and self.pv_editing():
-            self.pv_revert()  # leaving the field never writes
-
 
 class PVSpinBox(PVWidgetMixin, QDoubleSpinBox):
     """A number with step arrows; the control limits are its range. Enter writes.
@@ -158,15 +147,7 @@ class PVSpinBox(PVWidgetMixin, QDoubleSpinBox):
             self.interpretText()
             self.write_value()
             return
-        if event.key() == Qt.Key_Escape and self.pv_editing():
-            self.pv_revert()
-            return
-        super().keyPressEvent(event)
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt API)
-        super().focusOutEvent(event)
-        if event.reason() != Qt.PopupFocusReason and self.pv_editing():
-            self.pv_revert()
+        super().keyPressEvent(event)  # Escape reverts (PVWidgetMixin)
 
     def stepEnabled(self) -> QAbstractSpinBox.StepEnabled:  # noqa: N802 (Qt API)
         if self.pv_block_reason():

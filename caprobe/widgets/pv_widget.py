@@ -412,6 +412,17 @@ class PVWidgetMixin:
         # write: ignored, so it scrolls whatever contains the widget.
         event.ignore()
 
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.key() == Qt.Key_Escape and self._pv_editing:
+            self.pv_revert()  # Escape drops an unwritten edit
+            return
+        super().keyPressEvent(event)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().focusOutEvent(event)
+        if self._pv_editing and event.reason() != Qt.PopupFocusReason:
+            self.pv_revert()  # leaving the field never writes
+
     def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.pv_context_menu().exec_(event.globalPos())
 
