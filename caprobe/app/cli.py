@@ -157,17 +157,18 @@ def run_panel(args: argparse.Namespace) -> int:
         print("caprobe: error: give a panel file (.toml or .ui), or --new PV ...",
               file=sys.stderr)
         return 2
+    panel = args.file  # a .ui form is checked as it is built
     if Path(args.file).suffix.lower() != ".ui":
-        # Check the file before any window or channel exists.
+        # A panel file is read and checked once, before any window or channel exists.
         from caprobe.model.panel import load_panel
 
         try:
-            load_panel(args.file, args.macros)
+            panel = load_panel(args.file, args.macros)
         except PanelError as exc:
             print(f"caprobe: error: {exc}", file=sys.stderr)
             return 2
     try:
-        return run_window(args, [], "caprobe panel", panel_file=args.file)
+        return run_window(args, [], "caprobe panel", panel=panel)
     except PanelError as exc:
         print(f"caprobe: error: {exc}", file=sys.stderr)
         return 2
@@ -239,7 +240,8 @@ def stop_process(proc: subprocess.Popen) -> None:
 def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
                probe_pvnames: list[str] | None = None, strip_pvnames: list[str] | None = None,
                central: str = "probe", strip_options: dict | None = None,
-               strip_config=None, panel_file: str | None = None) -> int:
+               strip_config=None, panel=None) -> int:
+    """The main window, or with ``panel`` (a checked ``Panel``, or a .ui path) a panel."""
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get(
             "WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -257,11 +259,12 @@ def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
         set_read_only(True)
     hub = ChannelHub(args.backend)
     set_default_hub(hub)  # widgets built without a hub (a .ui form) share this one
-    if panel_file is not None:
-        from caprobe.app.panel_window import open_panel
+    if panel is not None:
+        from caprobe.app.panel_window import PanelWindow, load_ui_panel
 
         try:
-            window = open_panel(panel_file, hub, args.macros)
+            window = (load_ui_panel(panel, args.macros) if isinstance(panel, str)
+                      else PanelWindow(panel, hub))
         except Exception:
             hub.close()
             raise

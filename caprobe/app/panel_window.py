@@ -58,9 +58,11 @@ class PanelWindow(QWidget):
             box = QGroupBox(section.title)
             box_grid = QGridLayout(box)
             box_grid.setHorizontalSpacing(8)
+            widest = max((len(row) for row in section.rows), default=1)
             for r, row in enumerate(section.rows):
                 for c, cell in enumerate(row):
-                    self._place(cell, box_grid, r, c, len(row))
+                    # A cell alone in its row (a strip chart, a note) spans the section.
+                    self._place(cell, box_grid, r, c, widest if len(row) == 1 else 1)
             grid.addWidget(box, index // panel.columns, index % panel.columns)
         grid.setRowStretch(grid.rowCount(), 1)
         scroll = QScrollArea(self)
@@ -74,20 +76,17 @@ class PanelWindow(QWidget):
         # alarm badges, which widen some widgets once the PVs connect.
         self.resize(min(1900, hint.width() + 140), min(1000, hint.height() + 30))
 
-    def _place(self, cell, grid: QGridLayout, row: int, col: int, cells_in_row: int) -> None:
+    def _place(self, cell, grid: QGridLayout, row: int, col: int, cells_spanned: int) -> None:
         if isinstance(cell, PVCell):
             label = QLabel(cell.label if cell.label is not None else cell.pv)
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
             options = {"precision": cell.precision, "units": cell.units,
                        "confirm": cell.confirm, "read_only": cell.read_only, "bit": cell.bit,
                        "bits": cell.bits, "value": cell.value, "span": cell.span}
-            if cell.widget != "led" and cell.bit < 0:
-                options.pop("bit")
             widget = make_pv_widget(cell.widget, cell.pv, None, self._hub, options)
             grid.addWidget(label, row, 2 * col, Qt.AlignRight | Qt.AlignVCenter)
             grid.addWidget(widget, row, 2 * col + 1)
             return
-        span = 2 * max(1, cells_in_row - col) if cells_in_row == 1 else 2
         if isinstance(cell, StripCell):
             chart = StripChart(hub=self._hub, span=cell.span)
             chart.add_pvs(list(cell.pvs))
@@ -102,7 +101,7 @@ class PanelWindow(QWidget):
             widget.setWordWrap(True)
         else:  # pragma: no cover (the checker admits no other cell)
             raise TypeError(cell)
-        grid.addWidget(widget, row, 2 * col, 1, span)
+        grid.addWidget(widget, row, 2 * col, 1, 2 * cells_spanned)
 
     def channels(self) -> list:
         """Every channel shown (for screenshots: wait until all have values)."""

@@ -130,6 +130,12 @@ class Channel(QObject):
         """Stop receiving and release the PV now if no other channel uses it."""
         self._hub._detach(self)
 
+    def release(self) -> None:
+        """Close now and delete this object soon (a widget switching to another PV)."""
+        self.close()
+        self.setParent(None)
+        self.deleteLater()
+
     def connectNotify(self, signal: QMetaMethod) -> None:  # noqa: N802 (Qt override)
         # Sample history costs memory and time per update, so it is kept
         # only for PVs that someone actually plots.

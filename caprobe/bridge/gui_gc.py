@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
 
 from PyQt5.QtCore import QCoreApplication, QObject, QThread, QTimer
 
@@ -33,7 +32,6 @@ log = logging.getLogger(__name__)
 CHECK_INTERVAL_MS = 200
 
 _installed: "_GuiThreadCollector | None" = None
-_lock = threading.Lock()
 
 
 class _GuiThreadCollector(QObject):
@@ -75,11 +73,10 @@ def install_gui_thread_gc() -> bool:
     app = QCoreApplication.instance()
     if app is None or QThread.currentThread() is not app.thread():
         return False
-    with _lock:
-        if _installed is None or not _is_alive(_installed):
-            _installed = _GuiThreadCollector(app)
-            app.destroyed.connect(gc.enable)  # no GUI thread left to collect on
-            log.debug("cyclic garbage collection now runs on the GUI thread only")
+    if _installed is None or not _is_alive(_installed):  # GUI thread only: no lock needed
+        _installed = _GuiThreadCollector(app)
+        app.destroyed.connect(gc.enable)  # no GUI thread left to collect on
+        log.debug("cyclic garbage collection now runs on the GUI thread only")
     return True
 
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from caprobe.model.ring_buffer import RingBuffer
 from caprobe.model.trace import (
+    EMPTY,
     EMPTY_COLUMNS,
     EXACT_PER_COLUMN,
     Columns,
@@ -66,7 +67,7 @@ class PeakColumns:
         t = buffer.times()
         n = len(t)
         if n == 0 or stop <= start:
-            return Trace(np.empty(0), np.empty(0))
+            return EMPTY
         a, b = visible_slice(t, start, stop)
         extend_to = None
         if end is not None and b == n:
@@ -84,7 +85,7 @@ class PeakColumns:
         i1 = min(len(cols), int(np.searchsorted(cols.k, k_last, side="right")) + 1)
         shown = cols[i0:i1]
         if not len(shown):
-            return Trace(np.empty(0), np.empty(0))
+            return EMPTY
         base = buffer.appended - n
         first = int(shown.first[0]) - base
         before = None

@@ -17,7 +17,7 @@ import math
 import time
 from typing import Optional
 
-from PyQt5.QtCore import Qt, QTimer, pyqtProperty, pyqtSignal
+from PyQt5.QtCore import Qt, QTimer, pyqtSignal
 from PyQt5.QtGui import QDragEnterEvent, QDropEvent, QFont
 from PyQt5.QtWidgets import (
     QApplication,
@@ -53,6 +53,7 @@ from caprobe.widgets.alarm_style import severity_badge_style, severity_style
 from caprobe.widgets.array_view import ArrayView
 from caprobe.widgets.pv_name_edit import PVNameEdit
 from caprobe.widgets.settings import read_bool, write_bool
+from caprobe.widgets.single_channel import SingleChannelMixin
 from caprobe.widgets.write_control import WriteControl
 
 CONFIRM_KEY = "probe/confirm_writes"
@@ -73,7 +74,7 @@ LIMIT_FIELDS = ("Display limits", "Control limits", "Warning limits", "Alarm lim
                 "Enum strings")
 
 
-class ProbeWidget(QWidget):
+class ProbeWidget(SingleChannelMixin, QWidget):
     """Probe one PV.
 
     Parameters
@@ -226,26 +227,14 @@ class ProbeWidget(QWidget):
         return box
 
     # -- public API ------------------------------------------------------------
-    @property
-    def hub(self) -> ChannelHub:
-        return self._hub
-
-    def _get_pvname(self) -> str:
-        return "" if self._channel is None else self._channel.pvname
-
-    def channel(self) -> Channel | None:
-        return self._channel
-
     def set_pvname(self, pvname: str) -> None:
         """Probe ``pvname`` (releasing the previous PV); empty clears the probe."""
         pvname = (pvname or "").strip()
         if self._channel is not None:
             if self._channel.pvname == pvname:
                 return
-            old, self._channel = self._channel, None
             self.write_control.set_channel(None)
-            old.close()
-            old.deleteLater()
+            self._release_channel()
         self._received_at = None
         self._rate_points.clear()
         if pvname:
@@ -259,9 +248,6 @@ class ProbeWidget(QWidget):
         self._show_everything()
         self.pvname_changed.emit(pvname)
 
-    #: The PV shown (a Qt property: Designer, stylesheets, ``setProperty``).
-    setPvname = set_pvname  # for uic
-    pvname = pyqtProperty(str, _get_pvname, set_pvname)
 
     def set_strip_chart_available(self, available: bool) -> None:
         """Show the "Add to strip chart" button (the host window connects it)."""

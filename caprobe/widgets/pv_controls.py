@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PyQt5.QtCore import Qt, pyqtProperty
 from PyQt5.QtGui import QKeyEvent
 from PyQt5.QtWidgets import (
@@ -25,17 +24,10 @@ from PyQt5.QtWidgets import (
 
 from caprobe.model import FieldType, Metadata, Reading
 from caprobe.model.entry import control_limits_set
-from caprobe.widgets.pv_display import NO_VALUE, split_pv_args
+from caprobe.widgets.pv_display import NO_VALUE, first_number, split_pv_args
 from caprobe.widgets.pv_widget import PVWidgetMixin
 
 _INTEGER_TYPES = (FieldType.CHAR, FieldType.SHORT, FieldType.LONG, FieldType.ENUM)
-
-
-def _first_number(value) -> float:
-    try:
-        return float(np.asarray(value).flat[0]) if np.size(value) else math.nan
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _number_text(widget: PVWidgetMixin, number: float) -> str:
@@ -122,7 +114,7 @@ class PVSpinBox(PVWidgetMixin, QDoubleSpinBox):
     def pv_show(self, reading: Reading) -> None:
         if self.pv_editing():
             return
-        value = _first_number(reading.value)
+        value = first_number(reading.value)
         if math.isfinite(value):
             self.blockSignals(True)
             self.setValue(value)
@@ -207,7 +199,7 @@ class PVSlider(PVWidgetMixin, QSlider):
     def pv_show(self, reading: Reading) -> None:
         if self.isSliderDown():
             return
-        value = _first_number(reading.value)
+        value = first_number(reading.value)
         if math.isfinite(value) and self._range is not None:
             self._updating = True
             self.setValue(self.position_of(value))
@@ -244,7 +236,7 @@ class PVCheckBox(PVWidgetMixin, QCheckBox):
         self._pv_init(pvname, hub)
 
     def pv_show(self, reading: Reading) -> None:
-        number = _first_number(reading.value)
+        number = first_number(reading.value)
         self.blockSignals(True)
         self.setChecked(math.isfinite(number) and number != 0)
         self.blockSignals(False)

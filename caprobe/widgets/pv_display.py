@@ -12,7 +12,7 @@ from PyQt5.QtCore import QRectF, QSize, Qt, pyqtProperty
 from PyQt5.QtGui import QColor, QPainter, QPen
 from PyQt5.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from caprobe.model import FieldType, Metadata, Reading
+from caprobe.model import Reading
 from caprobe.widgets.alarm_style import DISCONNECTED_COLOR
 from caprobe.widgets.pv_widget import PVWidgetMixin
 
@@ -44,12 +44,17 @@ class PVLabel(PVWidgetMixin, QLabel):
         self.setText(NO_VALUE)
 
 
+def first_number(value) -> float:
+    """A value (scalar or the first element of an array) as a float; NaN if it is not a number."""
+    try:
+        return float(np.asarray(value).flat[0]) if np.size(value) else math.nan
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def bit_is_set(value, bit: int) -> bool | None:
     """Whether ``bit`` of an integer-like value is set (bit -1: the value is non-zero)."""
-    try:
-        number = float(np.asarray(value).flat[0]) if np.size(value) else math.nan
-    except (TypeError, ValueError):
-        return None
+    number = first_number(value)
     if not math.isfinite(number):
         return None
     if bit < 0:
@@ -175,10 +180,6 @@ class PVByteIndicator(PVWidgetMixin, QWidget):
     def pv_clear(self) -> None:
         self._bits = None
         self.update()
-
-    def pv_metadata_changed(self, metadata: Metadata) -> None:
-        if metadata.field_type in (FieldType.STRING,):
-            self._bits = None
 
     def pv_state_changed(self) -> None:
         self.update()

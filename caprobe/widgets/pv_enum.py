@@ -6,21 +6,19 @@ PV's: a pick is written, and the widget changes when the IOC's value does.
 """
 from __future__ import annotations
 
+import math
+
 from PyQt5.QtCore import pyqtProperty
 from PyQt5.QtWidgets import QBoxLayout, QButtonGroup, QComboBox, QPushButton, QWidget
 
-from caprobe.model import FieldType, Metadata, Reading
-from caprobe.widgets.pv_display import split_pv_args
+from caprobe.model import Metadata, Reading
+from caprobe.widgets.pv_display import first_number, split_pv_args
 from caprobe.widgets.pv_widget import PVWidgetMixin
 
 
 def _enum_index(reading: Reading) -> int:
-    try:
-        import numpy as np
-
-        return int(np.asarray(reading.value).flat[0])
-    except (TypeError, ValueError, IndexError):
-        return -1
+    number = first_number(reading.value)
+    return int(number) if math.isfinite(number) else -1
 
 
 def _not_enum_reason(widget: PVWidgetMixin) -> str:
@@ -111,8 +109,6 @@ class PVEnumButtons(PVWidgetMixin, QWidget):
             self.pv_block_children(button)
             self.group.addButton(button, index)
             self._layout.addWidget(button)
-        if metadata.field_type != FieldType.ENUM and not labels:
-            return
 
     def pv_show(self, reading: Reading) -> None:
         index = _enum_index(reading)

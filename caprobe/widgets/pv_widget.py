@@ -129,6 +129,7 @@ class PVWidgetMixin:
         self._pv_last_css: str | None = None
         self._pv_write_failed = ""
         self._pv_editing = False
+        self._pv_metadata: Metadata | None = None
         self._pv_press_pos = None
         self.setProperty("caprobeLook", True)
         if self.pv_writable:
@@ -165,11 +166,10 @@ class PVWidgetMixin:
         old = self._pv_channel
         self._pv_channel = None
         if old is not None and not sip.isdeleted(old):
-            old.close()
-            old.setParent(None)
-            old.deleteLater()
+            old.release()
         self._pv_name = name
         self._pv_write_failed = ""
+        self._pv_metadata = None
         if name:
             try:
                 channel = self.hub.channel(name, parent=self)
@@ -188,7 +188,7 @@ class PVWidgetMixin:
         self.pv_refresh()
 
     def _pv_on_reading(self, reading: Reading) -> None:
-        if reading.metadata is not getattr(self, "_pv_metadata", None):
+        if reading.metadata is not self._pv_metadata:
             self._pv_metadata = reading.metadata
             self.pv_metadata_changed(reading.metadata)
         self.pv_show(reading)
@@ -245,9 +245,9 @@ class PVWidgetMixin:
         self.pv_state_changed()
         self._pv_restyle()
         if self.pv_writable:
-            blocked = bool(self.pv_block_reason())
-            self.setCursor(QCursor(Qt.ForbiddenCursor) if blocked else QCursor())
-            if not blocked:
+            if self.pv_block_reason():
+                self.setCursor(QCursor(Qt.ForbiddenCursor))
+            else:
                 self.unsetCursor()
 
     def pv_text(self, reading: Reading | None = None) -> str:

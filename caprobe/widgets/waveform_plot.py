@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QRectF, Qt, QTimer, pyqtProperty
+from PyQt5.QtCore import QRectF, Qt, QTimer
 from PyQt5.QtGui import QShowEvent
 from PyQt5.QtWidgets import (
     QCheckBox,
@@ -31,6 +31,7 @@ from PyQt5.QtWidgets import (
 from caprobe.bridge import Channel, ChannelHub, default_hub
 from caprobe.model import ConnectionState, FieldType, Metadata, Reading, SampleBatch, alarm_text
 from caprobe.widgets.alarm_style import DISCONNECTED_COLOR, severity_badge_style, severity_style
+from caprobe.widgets.single_channel import SingleChannelMixin
 
 REDRAW_HZ = 10
 #: How often the "searching… / disconnected for" note is refreshed while not connected.
@@ -136,7 +137,7 @@ class _WaterfallHistory:
         return lo, hi
 
 
-class WaveformPlot(QWidget):
+class WaveformPlot(SingleChannelMixin, QWidget):
     """Live plot of an array PV's value against element index.
 
     Above the plot a row shows the PV name, the element count ("16 of 100
@@ -303,26 +304,14 @@ class WaveformPlot(QWidget):
         layout.addWidget(self.stack, 1)
 
     # -- public API ------------------------------------------------------------
-    @property
-    def hub(self) -> ChannelHub:
-        return self._hub
-
-    def _get_pvname(self) -> str:
-        return "" if self._channel is None else self._channel.pvname
-
-    def channel(self) -> Channel | None:
-        return self._channel
-
     def set_pvname(self, pvname: str) -> None:
         """Plot ``pvname``, releasing the previous PV; empty clears the plot."""
         pvname = (pvname or "").strip()
         if self._channel is not None:
             if self._channel.pvname == pvname:
                 return
-            old, self._channel = self._channel, None
             self._samples_connected = False  # the old channel's connections go with it
-            old.close()
-            old.deleteLater()
+            self._release_channel()
         self._clear_data()
         if pvname:
             channel = self._hub.channel(pvname, parent=self)
@@ -332,9 +321,6 @@ class WaveformPlot(QWidget):
             self._connect_samples(self._waterfall)
         self._show_everything()
 
-    #: The PV shown (a Qt property: Designer, stylesheets, ``setProperty``).
-    setPvname = set_pvname  # for uic
-    pvname = pyqtProperty(str, _get_pvname, set_pvname)
 
     def is_waterfall(self) -> bool:
         return self._waterfall
