@@ -14,7 +14,7 @@ from typing import Any
 from PyQt5.QtCore import pyqtSignal
 from PyQt5.QtWidgets import QHBoxLayout, QWidget
 
-from caprobe.model import Reading
+from caprobe.model import FieldType, Reading
 from caprobe.model.panel import auto_widget
 from caprobe.widgets.pv_controls import PVCheckBox, PVLineEdit, PVPushButton, PVSlider, PVSpinBox
 from caprobe.widgets.pv_display import PVByteIndicator, PVLabel, PVLed
@@ -128,8 +128,16 @@ class PVAutoWidget(QWidget):
         if info is None:
             return  # access not known yet: wait for it
         meta = reading.metadata
-        kind = auto_widget(meta.field_type, meta.element_count, len(meta.enum_strings),
-                           info.write_access, meta.is_char_array)
+        if info.field_type == FieldType.ENUM and not meta.enum_strings:
+            # Control metadata (the state labels) may come after the first
+            # value; decide when they are here. An enum without labels stays
+            # a label, which shows its value.
+            return
+        # Type and size from the channel (known at connection), not from
+        # metadata that may still be the default.
+        char_array = info.field_type == FieldType.CHAR and info.element_count > 1
+        kind = auto_widget(info.field_type, info.element_count, len(meta.enum_strings),
+                           info.write_access, char_array)
         self.kind = kind
         channel.reading_changed.disconnect(self._on_first_reading)
         channel.access_changed.disconnect(self._on_access)
