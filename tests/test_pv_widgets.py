@@ -278,12 +278,79 @@ def test_context_menu_middle_click_and_actions(qtbot, hub, ioc, monkeypatch):
         pv_actions().probe_requested.disconnect(asked.append)
     assert asked == [pv]
     # ... without one, a standalone probe window opens.
-    before = {id(w) for w in QApplication.topLevelWidgets()}
+    before = top_level_probes()
     pv_actions().open_in_probe(pv, hub)
-    new = [w for w in QApplication.topLevelWidgets()
-           if id(w) not in before and isinstance(w, ProbeWidget)]
+    new = [w for w in top_level_probes() if w not in before]
     assert len(new) == 1 and new[0].pvname == pv
     new[0].close()
+
+
+def test_probe_waveform_plot_and_strip_chart_share_the_pv_gestures(qtbot, hub, ioc, monkeypatch):
+    """The composite widgets offer the same PV menu entries and middle-click as the small ones."""
+    import importlib
+
+    from PyQt5.QtGui import QContextMenuEvent
+
+    from caprobe.widgets import StripChart, WaveformPlot
+
+    monkeypatch.setattr(importlib.import_module("caprobe.widgets.pv_actions"), "_actions", None)
+    ai, wf = ioc.prefix + "ai", ioc.prefix + "wf"
+    probe = shown(qtbot, ProbeWidget(ai, hub=hub))
+    qtbot.waitUntil(lambda: probe.value_text().endswith(" mm"), timeout=WAIT)
+    texts = [a.text() for a in probe.context_menu().actions() if a.text()]
+    assert texts == ["Copy PV name", "Copy value", "Add to strip chart", "Copy cainfo block"]
+    QApplication.clipboard().setText("")
+    middle_click(probe.value_label)
+    assert QApplication.clipboard().text() == ai
+    # The value label's own text menu gives way to the probe's PV menu.
+    assert probe.value_label.contextMenuPolicy() == Qt.NoContextMenu
+
+    plot = shown(qtbot, WaveformPlot(wf, hub=hub))
+    qtbot.waitUntil(lambda: plot.plotted()[1].size > 0, timeout=WAIT)
+    menu = plot.context_menu()
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "Copy PV name", "Open in probe", "Waterfall"]
+    [a for a in menu.actions() if a.text() == "Waterfall"][0].trigger()
+    assert plot.is_waterfall()
+    QApplication.clipboard().setText("")
+    middle_click(plot.name_label)
+    assert QApplication.clipboard().text() == wf
+    tooltip = plot.tooltip_text()
+    assert tooltip.startswith(wf) and "\nhost: " in tooltip and "\naccess: " in tooltip
+    # A right-click on the plot itself asks for the same menu (pyqtgraph's is off).
+    shown_menus = []
+    monkeypatch.setattr(type(plot), "context_menu",
+                        lambda self: shown_menus.append(self) or QMenuStub())
+    viewport = plot.graphics.viewport()
+    QApplication.sendEvent(viewport, QContextMenuEvent(QContextMenuEvent.Mouse, QPoint(20, 20)))
+    assert shown_menus == [plot]
+
+    # The strip chart's legend: middle-click copies that row's PV; "Open in
+    # probe" opens a probe of its own when no window listens.
+    chart = shown(qtbot, StripChart(hub=hub))
+    chart.add_pv(ai)
+    chart.add_pv(ioc.prefix + "ao")
+    legend = chart.legend
+    second_row = legend.visualItemRect(legend.item(1, 0)).center()
+    QApplication.clipboard().setText("")
+    middle_click(legend.viewport(), second_row)
+    assert QApplication.clipboard().text() == ioc.prefix + "ao"
+    before = top_level_probes()
+    chart.open_in_probe(ai)
+    new = [w for w in top_level_probes() if w not in before]
+    assert len(new) == 1 and new[0].pvname == ai
+    new[0].close()
+
+
+def top_level_probes() -> list:
+    # Compared as objects, not by id(): the temporary wrappers of other
+    # top-level widgets die at once and their ids are reused.
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, ProbeWidget)]
+
+
+class QMenuStub:
+    def exec_(self, _pos):
+        return None
 
 
 def test_pvname_property_resubscribes_and_deletion_releases(qtbot, hub, ioc):
@@ -338,8 +405,8 @@ def wheel(widget, steps: int) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def middle_click(widget) -> None:
-    pos = QPointF(3, 3)
+def middle_click(widget, at: QPoint | None = None) -> None:
+    pos = QPointF(at) if at is not None else QPointF(3, 3)
     for kind in (QEvent.MouseButtonPress, QEvent.MouseButtonRelease):
         buttons = Qt.MiddleButton if kind == QEvent.MouseButtonPress else Qt.NoButton
         QApplication.sendEvent(widget, QMouseEvent(kind, pos, Qt.MiddleButton, buttons,

@@ -18,9 +18,8 @@ import time
 from typing import Optional
 
 from PyQt5.QtCore import Qt, QTimer, pyqtSignal
-from PyQt5.QtGui import QDragEnterEvent, QDropEvent, QFont
+from PyQt5.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent, QFont
 from PyQt5.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -51,6 +50,7 @@ from caprobe.model import (
 from caprobe.model.cainfo import limits_text
 from caprobe.widgets.alarm_style import severity_badge_style, severity_style
 from caprobe.widgets.array_view import ArrayView
+from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, copy_text
 from caprobe.widgets.pv_name_edit import PVNameEdit
 from caprobe.widgets.settings import read_bool, write_bool
 from caprobe.widgets.single_channel import SingleChannelMixin
@@ -213,6 +213,15 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         layout.addWidget(write_box)
         layout.addStretch(0)
 
+        # The PV gestures every caprobe widget shares: right-click anywhere
+        # outside an entry field for the PV menu (the labels defer theirs to
+        # the probe), middle-click on the value to copy the name, middle-drag
+        # to drag it out.
+        for label in (self.value_label, self.alarm_label, self.state_label):
+            label.setContextMenuPolicy(Qt.NoContextMenu)
+        PVNameGestures(self, lambda _widget, _pos: self.pvname).watch(
+            self, self.value_label, self.alarm_label, self.state_label)
+
     def _field_group(self, title: str, names: tuple[str, ...]) -> QGroupBox:
         box = QGroupBox(title, self)
         form = QFormLayout(box)
@@ -275,13 +284,20 @@ class ProbeWidget(SingleChannelMixin, QWidget):
                            channel.reading)
 
     def copy_pvname(self) -> None:
-        QApplication.clipboard().setText(self.pvname)
+        copy_text(self.pvname)
 
     def copy_value(self) -> None:
-        QApplication.clipboard().setText(self.value_text())
+        copy_text(self.value_text())
 
     def copy_info(self) -> None:
-        QApplication.clipboard().setText(self.info_text())
+        copy_text(self.info_text())
+
+    def context_menu(self) -> QMenu:
+        """The PV menu: the shared entries (the probe is already open) and the cainfo block."""
+        menu = QMenu(self)
+        add_pv_actions(menu, self.pvname, self.value_text, self._hub, probe=False)
+        menu.addAction("Copy cainfo block", self.copy_info).setEnabled(self._channel is not None)
+        return menu
 
     # -- display ---------------------------------------------------------------
     def _precision(self) -> Optional[int]:
@@ -415,6 +431,9 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         return f"{(points[-1][1] - points[0][1]) / span:.1f}"
 
     # -- Qt overrides ------------------------------------------------------------
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        self.context_menu().exec_(event.globalPos())
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if event.mimeData().hasText() and first_pvname(event.mimeData().text()):
             event.acceptProposedAction()

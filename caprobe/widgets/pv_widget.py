@@ -43,9 +43,9 @@ import weakref
 from typing import Any
 
 from PyQt5 import sip
-from PyQt5.QtCore import QEvent, QMimeData, QObject, Qt, pyqtProperty
-from PyQt5.QtGui import QClipboard, QCursor, QDrag, QKeySequence, QMouseEvent
-from PyQt5.QtWidgets import QApplication, QMenu, QToolTip, QWidget
+from PyQt5.QtCore import QEvent, QObject, Qt, pyqtProperty
+from PyQt5.QtGui import QCursor, QKeySequence
+from PyQt5.QtWidgets import QMenu, QToolTip, QWidget
 
 from caprobe.bridge import Channel, ChannelHub, default_hub
 from caprobe.bridge.hub import add_read_only_listener
@@ -54,7 +54,6 @@ from caprobe.model import (
     PutRejected,
     Reading,
     Severity,
-    alarm_text,
     format_value,
     parse_entry,
 )
@@ -65,7 +64,7 @@ from caprobe.widgets.alarm_style import (
     SEVERITY_COLORS,
     text_color,
 )
-from caprobe.widgets.pv_actions import pv_actions
+from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, channel_tooltip_lines
 from caprobe.widgets.write_control import confirm_write, write_block_reason
 
 log = logging.getLogger(__name__)
@@ -130,11 +129,12 @@ class PVWidgetMixin:
         self._pv_write_failed = ""
         self._pv_editing = False
         self._pv_metadata: Metadata | None = None
-        self._pv_press_pos = None
         self.setProperty("caprobeLook", True)
         if self.pv_writable:
             self._pv_blocker = _InputBlocker(self)
             self.installEventFilter(self._pv_blocker)
+        # Installed after the input blocker, so it sees the middle button first.
+        PVNameGestures(self, lambda _widget, _pos: self._pv_name).watch(self)
         _live_widgets.add(self)
         self.set_pvname(pvname)
 
@@ -375,21 +375,8 @@ class PVWidgetMixin:
     # -- tooltip -----------------------------------------------------------------
     def pv_tooltip(self) -> str:
         """What the tooltip says now (built when shown, never per update)."""
-        name = self._pv_name or "(no PV)"
-        channel = self._pv_channel
-        lines = [name]
-        if channel is None:
-            lines.append("no PV set")
-        else:
-            reading = channel.reading
-            if reading is not None:
-                lines.append(f"value: {self.pv_text(reading)}")
-                lines.append(f"alarm: {alarm_text(reading)}")
-            lines.append(channel.status_text())
-            info = channel.info
-            if info is not None and channel.connected:
-                lines.append(f"host: {info.host}")
-                lines.append(f"access: {info.access_text}")
+        lines = [self._pv_name or "(no PV)"]
+        lines += channel_tooltip_lines(self._pv_channel, self.pv_text)
         if self.pv_writable:
             reason = self.pv_block_reason()
             if reason:
@@ -428,52 +415,8 @@ class PVWidgetMixin:
 
     def pv_context_menu(self) -> QMenu:
         menu = QMenu(self)
-        name = self._pv_name
-        copy_name = menu.addAction("Copy PV name", lambda: _copy(name))
-        copy_value = menu.addAction("Copy value", lambda: _copy(self.pv_text()))
-        menu.addSeparator()
-        probe = menu.addAction("Open in probe", lambda: pv_actions().open_in_probe(name, self.hub))
-        strip = menu.addAction("Add to strip chart",
-                               lambda: pv_actions().add_to_strip_chart(name, self.hub))
-        for action in (copy_name, probe, strip):
-            action.setEnabled(bool(name))
-        copy_value.setEnabled(self.reading is not None)
+        add_pv_actions(menu, self._pv_name, self.pv_text, self.hub)
         return menu
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
-        if event.button() == Qt.MiddleButton:
-            self._pv_press_pos = event.pos()
-            event.accept()
-            return
-        super().mousePressEvent(event)
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
-        start = self._pv_press_pos
-        if start is not None and event.buttons() & Qt.MiddleButton:
-            if (event.pos() - start).manhattanLength() >= QApplication.startDragDistance():
-                self._pv_press_pos = None
-                self.pv_start_drag()
-            return
-        super().mouseMoveEvent(event)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt API)
-        if event.button() == Qt.MiddleButton:
-            if self._pv_press_pos is not None and self._pv_name:
-                _copy(self._pv_name)  # a middle click copies the name
-            self._pv_press_pos = None
-            event.accept()
-            return
-        super().mouseReleaseEvent(event)
-
-    def pv_start_drag(self) -> None:
-        """Drag the PV name out as text (drop it on a probe, a strip chart, a terminal)."""
-        if not self._pv_name:
-            return
-        mime = QMimeData()
-        mime.setText(self._pv_name)
-        drag = QDrag(self)
-        drag.setMimeData(mime)
-        drag.exec_(Qt.CopyAction)
 
     # -- Qt properties -----------------------------------------------------------
     def _get_pvname(self) -> str:
@@ -543,9 +486,3 @@ class PVWidgetMixin:
     pvReadOnly = pyqtProperty(bool, _get_read_only, _set_read_only)
     confirmWrite = pyqtProperty(bool, _get_confirm, _set_confirm)
 
-
-def _copy(text: str) -> None:
-    clipboard = QApplication.clipboard()
-    clipboard.setText(text)
-    if clipboard.supportsSelection():
-        clipboard.setText(text, QClipboard.Selection)

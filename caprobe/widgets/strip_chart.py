@@ -59,6 +59,8 @@ from caprobe.model.strip_config import (
 from caprobe.model.strip_csv import Series, write_csv
 from caprobe.model.timespan import SPAN_PRESETS, check_span, format_span, parse_span
 from caprobe.model.trace import EMPTY
+from caprobe.widgets.pv_actions import pv_actions
+from caprobe.widgets.pv_context import PVNameGestures
 from caprobe.widgets.strip_axes import AUTO, FIXED, LIMITS, YAxis
 from caprobe.widgets.strip_curve import StripCurve
 from caprobe.widgets.strip_legend import ALARM, CURSOR, VALUE, StripLegend
@@ -238,7 +240,11 @@ class StripChart(QWidget):
         self.legend = StripLegend(self)
         self.legend.visibility_toggled.connect(self._on_legend_visibility_toggled)
         self.legend.menu_requested.connect(self._on_legend_menu_requested)
-        self.legend.activated.connect(self.probe_requested)
+        self.legend.activated.connect(self.open_in_probe)
+        # Middle-click on a legend row copies its PV name, middle-drag drags it
+        # out: the gestures every caprobe PV widget shares (see pv_context).
+        PVNameGestures(self, lambda _widget, pos: self.legend.pvname_at(pos)).watch(
+            self.legend.viewport())
         self.splitter = QSplitter(Qt.Vertical, self)
         self.splitter.addWidget(self.plot_view)
         self.splitter.addWidget(self.legend)
@@ -873,6 +879,13 @@ class StripChart(QWidget):
     def _on_legend_visibility_toggled(self, name: str, visible: bool) -> None:
         self.set_curve_style(name, visible=visible)
         self.redraw()
+
+    def open_in_probe(self, name: str) -> None:
+        """Show ``name`` in a probe: the host window's if it listens, else a window of its own."""
+        if self.receivers(self.probe_requested) > 0:
+            self.probe_requested.emit(name)
+        else:
+            pv_actions().open_in_probe(name, self._hub)
 
     def _on_legend_menu_requested(self, name: str, pos: QPoint) -> None:
         curve_menu(self, name).exec_(pos)

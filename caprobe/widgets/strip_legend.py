@@ -137,6 +137,10 @@ class StripLegend(QTableWidget):
         if name is not None:
             self.visibility_toggled.emit(name, item.checkState() == Qt.Checked)
 
+    def pvname_at(self, pos: QPoint) -> str:
+        """The PV of the row at ``pos`` (viewport coordinates), "" below the last row."""
+        return self._name_at_row(self.rowAt(pos.y())) or ""
+
     def _on_context_menu_requested(self, pos: QPoint) -> None:
         name = self._name_at_row(self.rowAt(pos.y()))
         if name is not None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PyQt5.QtGui import QColor
-from PyQt5.QtWidgets import QAction, QActionGroup, QApplication, QColorDialog, QInputDialog, QMenu
+from PyQt5.QtWidgets import QAction, QActionGroup, QColorDialog, QInputDialog, QMenu
 
+from caprobe.widgets.pv_context import copy_text
 from caprobe.widgets.strip_axes import AUTO, FIXED, LIMITS, MODE_NAMES
 
 if TYPE_CHECKING:
@@ -44,9 +45,9 @@ def curve_menu(chart: StripChart, name: str) -> QMenu:
     visible.setCheckable(True)
     visible.setChecked(style["visible"])
     menu.addSeparator()
-    menu.addAction("Open in probe", lambda: chart.probe_requested.emit(name))
+    menu.addAction("Open in probe", lambda: chart.open_in_probe(name))
     menu.addAction("Open waveform view", lambda: chart.waveform_requested.emit(name))
-    menu.addAction("Copy PV name", lambda: QApplication.clipboard().setText(name))
+    menu.addAction("Copy PV name", lambda: copy_text(name))
     menu.addAction("Clear its samples", lambda: chart.clear_pv(name))
     menu.addAction("Remove from chart", lambda: chart.remove_pv(name))
     return menu

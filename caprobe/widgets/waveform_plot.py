@@ -15,15 +15,17 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QRectF, Qt, QTimer
-from PyQt5.QtGui import QShowEvent
+from PyQt5.QtCore import QEvent, QPoint, QRectF, Qt, QTimer
+from PyQt5.QtGui import QContextMenuEvent, QShowEvent
 from PyQt5.QtWidgets import (
     QCheckBox,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QSizePolicy,
     QStackedWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +33,7 @@ from PyQt5.QtWidgets import (
 from caprobe.bridge import Channel, ChannelHub, default_hub
 from caprobe.model import ConnectionState, FieldType, Metadata, Reading, SampleBatch, alarm_text
 from caprobe.widgets.alarm_style import DISCONNECTED_COLOR, severity_badge_style, severity_style
+from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, channel_tooltip_lines
 from caprobe.widgets.single_channel import SingleChannelMixin
 
 REDRAW_HZ = 10
@@ -302,6 +305,16 @@ class WaveformPlot(SingleChannelMixin, QWidget):
         layout.addLayout(header)
         layout.addWidget(self.note_label)
         layout.addWidget(self.stack, 1)
+
+        # The PV gestures every caprobe widget shares (see pv_context): the
+        # header labels defer their menu to this widget, the plot (whose own
+        # pyqtgraph menu is off) asks for it; middle-click on the name copies it.
+        for label in (self.name_label, self.count_label, self.units_label, self.alarm_label):
+            label.setContextMenuPolicy(Qt.NoContextMenu)
+        self.graphics.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.graphics.customContextMenuRequested.connect(self._on_graphics_menu_requested)
+        PVNameGestures(self, lambda _widget, _pos: self.pvname).watch(
+            self, self.name_label, self.alarm_label)
 
     # -- public API ------------------------------------------------------------
     def set_pvname(self, pvname: str) -> None:
@@ -599,7 +612,36 @@ class WaveformPlot(SingleChannelMixin, QWidget):
             return (lo - 0.5, hi + 0.5)
         return (lo, hi)
 
+    def context_menu(self) -> QMenu:
+        """Copy the PV name, open it in a probe, and the waterfall switch."""
+        menu = QMenu(self)
+        # An array is not copied as text: a million elements on the clipboard
+        # helps nobody (the probe's table exports it).
+        add_pv_actions(menu, self.pvname, None, self._hub, strip=False)
+        menu.addSeparator()
+        waterfall = menu.addAction("Waterfall")
+        waterfall.setCheckable(True)
+        waterfall.setChecked(self._waterfall)
+        waterfall.toggled.connect(self.set_waterfall)
+        return menu
+
+    def tooltip_text(self) -> str:
+        """What the tooltip says now: the PV's state, alarm, host and access."""
+        return "\n".join([self.pvname or "(no PV)"]
+                         + channel_tooltip_lines(self._channel, None))
+
     # -- Qt overrides ----------------------------------------------------------
+    def event(self, event: QEvent) -> bool:
+        # Children without a tooltip of their own pass the request up here;
+        # built when asked, never per update.
+        if event.type() == QEvent.ToolTip:
+            QToolTip.showText(event.globalPos(), self.tooltip_text(), self)
+            return True
+        return super().event(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 (Qt override)
+        self.context_menu().exec_(event.globalPos())
+
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         if self._pending is not None or self._image_dirty:
@@ -637,6 +679,9 @@ class WaveformPlot(SingleChannelMixin, QWidget):
 
     def _on_redraw_timer_timeout(self) -> None:
         self._redraw()
+
+    def _on_graphics_menu_requested(self, pos: QPoint) -> None:
+        self.context_menu().exec_(self.graphics.mapToGlobal(pos))
 
     def _on_waterfall_check_toggled(self, checked: bool) -> None:
         self.set_waterfall(checked)
