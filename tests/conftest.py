@@ -20,12 +20,15 @@ os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="caprobe-test-config-")
 from tests.iocs.harness import IocProcess, free_port, loopback_client_env  # noqa: E402
 
 PORTS = {name: free_port() for name in
-         ("caproto", "softioc", "caproto_restart", "softioc_restart", "late", "demo")}
+         ("caproto", "softioc", "caproto_restart", "softioc_restart", "late", "demo",
+          "faults")}
 os.environ.update(loopback_client_env(list(PORTS.values())))
 # Short connection timeout so a frozen IOC is noticed quickly in fault tests.
 os.environ.setdefault("EPICS_CA_CONN_TMO", "30")
 
 import pytest  # noqa: E402
+
+from tests.heartbeat import heartbeat  # noqa: E402,F401  (the fault suite's fixture)
 
 BACKENDS = ("pyepics", "caproto")
 IOC_KINDS = ("caproto", "softioc")

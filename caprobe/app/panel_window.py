@@ -7,11 +7,15 @@ channel exists (``PanelError`` names the file and the place).
 """
 from __future__ import annotations
 
+import importlib
 import io
 import logging
+import re
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Mapping
+from xml.parsers import expat
 
 from PyQt5.QtCore import Qt
 from PyQt5.QtWidgets import (
@@ -145,6 +149,7 @@ def load_ui_panel(path: str | Path, macros: str | Mapping[str, str] = "") -> QWi
         values = parse_macro_definitions(macros) if isinstance(macros, str) else dict(macros)
     except MacroError as exc:
         raise PanelError(f"-m: {exc}") from None
+    _screen_ui_xml(text, path)
     try:
         root = ET.fromstring(text)
     except ET.ParseError as exc:
@@ -154,6 +159,7 @@ def load_ui_panel(path: str | Path, macros: str | Mapping[str, str] = "") -> QWi
     if root.tag != "ui":
         raise PanelError(f"{path}: not a Qt Designer form (the root element is "
                          f"<{root.tag}>, expected <ui>)")
+    _check_ui_classes(root, path)
     parents = {child: parent for parent in root.iter() for child in parent}
     for element in root.iter("string"):
         if not element.text or "$" not in element.text:
@@ -162,15 +168,95 @@ def load_ui_panel(path: str | Path, macros: str | Mapping[str, str] = "") -> QWi
             element.text = expand(element.text, values)
         except MacroError as exc:
             raise PanelError(f"{path}: {_ui_place(element, parents)}: {exc}") from None
+    search_path = list(sys.path)
     try:
         form = uic.loadUi(io.StringIO(ET.tostring(root, encoding="unicode")))
     except Exception as exc:  # uic reports unknown classes, bad properties...
         raise PanelError(f"{path}: cannot build the form: {exc}") from None
+    finally:
+        # uic appends "." to sys.path for custom widgets; the process must
+        # not import from whatever directory it happens to run in.
+        sys.path[:] = search_path
     if not form.windowTitle():
         form.setWindowTitle(path.stem)
     if is_read_only():
         form.setWindowTitle(f"{form.windowTitle()} — READ-ONLY")
     return form
+
+
+#: Deeper than any Designer form; uic and ElementTree recurse per level.
+MAX_UI_DEPTH = 100
+#: Modules a form's custom widgets may come from. uic imports the module a
+#: form names and calls the class it names: any other module would let a
+#: file run code (import a module from the working directory, call
+#: ``sys.exit``...).
+UI_WIDGET_MODULES = ("caprobe.widgets",)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _screen_ui_xml(text: str, path: Path) -> None:
+    """Refuse, with its line, what no Designer form contains, before anything parses it.
+
+    A DOCTYPE declares entities: expanding them is the "billion laughs"
+    attack, and an external one would read a local file. Designer never
+    writes one. Elements nested deeper than ``MAX_UI_DEPTH`` would exhaust
+    the recursion of ElementTree's serializer and of uic.
+    """
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def refuse(what: str) -> None:
+        raise PanelError(f"{path}: line {parser.CurrentLineNumber}: {what}")
+
+    def on_doctype(*_args) -> None:
+        refuse("a DOCTYPE (entity declarations) is not allowed in a .ui form; Qt Designer "
+               "never writes one")
+
+    def on_start(*_args) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_UI_DEPTH:
+            refuse(f"elements nested more than {MAX_UI_DEPTH} deep: not a Qt Designer form")
+
+    def on_end(*_args) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartDoctypeDeclHandler = on_doctype
+    parser.StartElementHandler = on_start
+    parser.EndElementHandler = on_end
+    try:
+        parser.Parse(text, True)
+    except expat.ExpatError as exc:
+        raise PanelError(f"{path}: line {exc.lineno}, column {exc.offset}: not a valid .ui "
+                         f"file (XML syntax error: {expat.errors.messages[exc.code]})") from None
+
+
+def _check_ui_classes(root: ET.Element, path: Path) -> None:
+    """Every class a form names must be a plain Qt class or a caprobe widget.
+
+    uic resolves ``a.b`` class names attribute by attribute and imports a
+    custom widget's ``<header>`` as a module, then calls what it found: a
+    form could name any callable of any importable module.
+    """
+    for element in root.iter():
+        name = element.get("class") if element.tag in ("widget", "layout") else None
+        if name is not None and not _IDENTIFIER.match(name):
+            raise PanelError(f"{path}: widget {element.get('name') or '?'}: class {name!r} "
+                             "is not a class name")
+    for custom in root.iter("customwidget"):
+        name = (custom.findtext("class") or "").strip()
+        header = (custom.findtext("header") or "").strip()
+        module = header[:-2] if header.endswith(".h") else header
+        module = module.strip("/").replace("/", ".")
+        if module not in UI_WIDGET_MODULES:
+            raise PanelError(f"{path}: custom widget {name!r} comes from {header!r}; a "
+                             f"form may use caprobe's widgets ({', '.join(UI_WIDGET_MODULES)}) "
+                             "and Qt's own, nothing else")
+        widget_class = getattr(importlib.import_module(module), name, None) \
+            if _IDENTIFIER.match(name) else None
+        if not (isinstance(widget_class, type) and issubclass(widget_class, QWidget)):
+            raise PanelError(f"{path}: custom widget {name!r} is not a widget of {module}")
 
 
 def _ui_place(element, parents) -> str:

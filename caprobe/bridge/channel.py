@@ -112,7 +112,9 @@ class Channel(QObject):
         if state == ConnectionState.CONNECTED:
             return f"connected for {_duration(seconds)}"
         if state == ConnectionState.DISCONNECTED:
-            return f"disconnected for {_duration(seconds)}"
+            # CA cannot tell a dead IOC from a frozen one (both end in an
+            # unanswered echo), so the text names both.
+            return f"disconnected for {_duration(seconds)} (IOC down or not responding)"
         return "closed"
 
     # -- actions -----------------------------------------------------------

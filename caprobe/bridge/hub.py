@@ -35,6 +35,7 @@ from caprobe.bridge.channel import NOT_FOUND_AFTER, Channel
 from caprobe.bridge.gui_gc import install_gui_thread_gc
 from caprobe.bridge.inbox import Inbox, Pending, PutReply, Relay
 from caprobe.ca import DEFAULT_PUT_TIMEOUT, Backend, Subscription, create_backend
+from caprobe.ca.base import client_user_name
 from caprobe.model import (
     ChannelInfo,
     ConnectionState,
@@ -73,12 +74,15 @@ def is_read_only() -> bool:
 
 
 def client_identity() -> str:
-    """The user@host this process identifies as to IOCs (access security keys on it)."""
-    import getpass
+    """The user@host this process identifies as to IOCs (access security keys on it).
+
+    The user is what the backends really send (``client_user_name``: the
+    login account, not ``$USER``), so the name shown is the name the IOC sees.
+    """
     import socket
 
     try:
-        user = getpass.getuser()
+        user = client_user_name()
     except Exception:
         user = "unknown"
     return f"{user}@{socket.gethostname()}"

@@ -12,6 +12,7 @@ GUI thread, and must not block or touch Qt.
 from __future__ import annotations
 
 import abc
+import os
 import threading
 from typing import Any, Callable, Protocol
 
@@ -22,6 +23,25 @@ PutCallback = Callable[[bool, str], None]
 
 #: Default seconds before a write without completion counts as timed out.
 DEFAULT_PUT_TIMEOUT = 5.0
+
+
+def client_user_name() -> str:
+    """The user name a CA client sends to IOCs (access security keys on it).
+
+    libca sends the login account (``getpwuid(getuid())``), whatever
+    ``$USER`` says, while caproto's default (``getpass.getuser()``) reads
+    ``$LOGNAME``/``$USER`` first. Both backends use this one name, so that
+    caprobe identifies alike whichever library is loaded, and shows the name
+    that is really sent.
+    """
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):  # no pwd module (Windows), or an unnamed uid
+        import getpass
+
+        return getpass.getuser()
 
 
 class ChannelListener(Protocol):

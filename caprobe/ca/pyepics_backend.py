@@ -279,8 +279,17 @@ class PyepicsBackend(WorkerBackend):
         token = args.usr
         if args.status == _dbr.ECA_NORMAL:
             self._puts.complete(token, True, "done: completion confirmed by the server")
+        elif args.status == ECA_DISCONN:
+            # The circuit dropped with the put in flight: it may or may not
+            # have been applied, exactly as the caproto backend reports it.
+            self._puts.complete(token, False, "disconnected before completion: outcome unknown")
         else:
             self._puts.complete(token, False, f"put failed: {_ca.message(args.status)}")
+
+
+#: libca's status for "Virtual circuit disconnect" (caerr.h: warning 24,
+#: i.e. 24 << 3); pyepics names only a few status codes.
+ECA_DISCONN = 192
 
 
 def _pack(ftype: int, value: Any) -> tuple[int, Any]:

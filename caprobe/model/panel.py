@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Mapping, Union
 
 from caprobe.model.macros import MacroError, expand, parse_macro_definitions
-from caprobe.model.textfile import read_user_text
+from caprobe.model.textfile import nesting_line, read_user_text
 from caprobe.model.timespan import check_span, parse_span
 
 if sys.version_info >= (3, 11):
@@ -157,12 +157,30 @@ def parse_panel(text: str, source: str = "<panel>",
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PanelError(f"{source}: TOML syntax error: {exc}") from None
+        message = str(exc)
+        if message.endswith("(at end of document)"):
+            # tomllib gives no line there (a truncated file): the last one is meant.
+            message = f"{message[:-1]}, line {text.count(chr(10)) + 1})"
+        raise PanelError(f"{source}: TOML syntax error: {message}") from None
+    except RecursionError:
+        # tomllib recurses once per level of nested arrays or tables; 100000
+        # of them must be refused like any other bad file, not crash the caller.
+        raise PanelError(_too_deep(source, text)) from None
     try:
         overrides = parse_macro_definitions(macros) if isinstance(macros, str) else dict(macros)
     except MacroError as exc:
         raise PanelError(f"-m: {exc}") from None
-    return _Checker(source, overrides).panel(data)
+    try:
+        return _Checker(source, overrides).panel(data)
+    except RecursionError:  # a value nested just below the parser's limit, shown in a message
+        raise PanelError(_too_deep(source, text)) from None
+
+
+def _too_deep(source: str, text: str) -> str:
+    line = nesting_line(text)
+    where = f"line {line}: " if line is not None else ""
+    return (f"{source}: {where}arrays or tables nested too deeply (a panel nests at most "
+            "three levels)")
 
 
 class _Checker:

@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from caprobe.model.textfile import read_user_text
+from caprobe.model.textfile import nesting_line, read_user_text
 from caprobe.model.timespan import check_span, parse_span
 
 FORMAT = "caprobe-strip-chart"
@@ -94,6 +94,13 @@ def parse_strip_config(text: str, source: str = "<config>") -> StripConfig:
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{source}: line {exc.lineno} column {exc.colno}: "
                           f"not valid JSON ({exc.msg})") from exc
+    except RecursionError:
+        # json recurses once per level of nesting; a file nested 100000 deep
+        # must be refused like any other bad file, not crash the caller.
+        line = nesting_line(text)
+        where = f"line {line}: " if line is not None else ""
+        raise ConfigError(f"{source}: {where}lists or objects nested too deeply (a chart "
+                          "configuration nests at most three levels)") from None
     try:
         return _parse(doc)
     except ConfigError as exc:
@@ -117,18 +124,28 @@ def _parse(doc: Any) -> StripConfig:
         raise ConfigError(f"'axes' must be a non-empty list, got {_kind(raw_axes)}")
     axes = tuple(_axis(item, f"axes[{i}]") for i, item in enumerate(raw_axes))
     ids = [a.id for a in axes]
-    for axis_id in ids:
-        if ids.count(axis_id) > 1:
-            raise ConfigError(f"axis id {axis_id!r} is used twice in 'axes'")
+    # Duplicates found with a set: list.count() per item is quadratic, hours
+    # for a (hostile) file with 100000 entries.
+    duplicate = _first_duplicate(ids)
+    if duplicate is not None:
+        raise ConfigError(f"axis id {duplicate!r} is used twice in 'axes'")
     raw_curves = doc.get("curves")
     if not isinstance(raw_curves, list):
         raise ConfigError(f"'curves' must be a list, got {_kind(raw_curves)}")
     curves = tuple(_curve(item, f"curves[{i}]", ids) for i, item in enumerate(raw_curves))
-    names = [c.pv for c in curves]
-    for name in names:
-        if names.count(name) > 1:
-            raise ConfigError(f"PV {name!r} appears twice in 'curves'")
+    duplicate = _first_duplicate([c.pv for c in curves])
+    if duplicate is not None:
+        raise ConfigError(f"PV {duplicate!r} appears twice in 'curves'")
     return StripConfig(span, axes, curves)
+
+
+def _first_duplicate(items: list[str]) -> str | None:
+    seen: set[str] = set()
+    for item in items:
+        if item in seen:
+            return item
+        seen.add(item)
+    return None
 
 
 def _span(value: Any) -> float:

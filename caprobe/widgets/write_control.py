@@ -134,6 +134,7 @@ class WriteControl(QWidget):
         self._editing = False
         self._confirming = False
         self._status_kind = _OUTCOME
+        self._unresolved = ""  # the last write's failure, shown until a write succeeds
         self._metadata = Metadata()
 
         self.line_edit = _SetpointEdit(self)
@@ -187,6 +188,7 @@ class WriteControl(QWidget):
                 signal.disconnect(slot)
         self._channel = channel
         self._editing = False
+        self._unresolved = ""
         self._clear_status(self._status_kind)
         if channel is not None:
             for signal, slot in self._channel_slots(channel):
@@ -211,7 +213,10 @@ class WriteControl(QWidget):
         self.editors.setToolTip(tip)
         if reason and self._channel is not None:
             self._editing = False
-            self._show_status(f"✗ cannot write: {reason}", _BAD_COLOR, _BLOCKED)
+            # A write that failed or whose outcome is unknown stays in view:
+            # the block (often the same disconnect) must not hide it.
+            unresolved = f" — last write: {self._unresolved}" if self._unresolved else ""
+            self._show_status(f"✗ cannot write: {reason}{unresolved}", _BAD_COLOR, _BLOCKED)
             self._restyle()
         else:
             self._clear_status(_BLOCKED)
@@ -382,8 +387,10 @@ class WriteControl(QWidget):
     def _on_channel_put_finished(self, ok: bool, message: str) -> None:
         now = datetime.datetime.now().strftime("%H:%M:%S")
         if ok:
+            self._unresolved = ""
             self._show_status(f"✓ written, put completed at {now}", _OK_COLOR)
         else:
+            self._unresolved = f"{message} ({now})"
             self._show_status(f"✗ {message}", _BAD_COLOR)
 
     def _on_line_edit_text_edited(self, text: str) -> None:

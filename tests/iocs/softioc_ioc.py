@@ -10,6 +10,7 @@ by itself after ``--max-seconds`` and on SIGTERM.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import signal
 import sys
@@ -19,7 +20,7 @@ import threading
 ACCESS_RULES = """\
 ASG(DEFAULT) {
     RULE(1, READ)
-    RULE(1, WRITE)
+    RULE(1, WRITE, TRAPWRITE)
 }
 ASG(READONLY) {
     RULE(1, READ)
@@ -45,7 +46,10 @@ def main() -> None:
     acf = tempfile.NamedTemporaryFile("w", suffix=".acf", delete=False)
     acf.write(ACCESS_RULES)
     acf.close()
-    imports.dbCore.asSetFilename(acf.name.encode())
+    # Loads the rules and logs every CA put that reaches a record (TRAPWRITE)
+    # on stdout, which the harness keeps in the IOC's log file: the record of
+    # what really arrived, for tests that must prove nothing did.
+    imports.install_pv_logging(acf.name)
 
     dispatcher = asyncio_dispatcher.AsyncioDispatcher()
     builder.SetDeviceName(args.prefix.rstrip(":"))
@@ -103,8 +107,10 @@ def main() -> None:
     async def count():
         import asyncio
 
+        libc = ctypes.CDLL(None)
         while True:
             counter.set(counter.get() + 1)
+            libc.fflush(None)  # the put log is C stdio, block-buffered into a file
             await asyncio.sleep(1.0 / args.rate)
 
     dispatcher(count)
