@@ -35,18 +35,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-VENV = HERE / ".venv-pydm"
-VENV_PYTHON = VENV / "bin" / "python"
-RESULTS = HERE / "results"
+from bench_common import (
+    HERE,
+    LOGS,
+    QUIET_TOTAL_S,
+    RESULTS,
+    ROOT,
+    LoopbackIoc,
+    ensure_venv_and_reexec,
+    percentile,
+    run_worker_process,
+    wait_quiet,
+)
+from bench_common import environment_info as common_environment_info
+
 VENV_PACKAGES = ["pydm", "pyepics", "caproto", "PyQt5", "pyqtgraph", "numpy", "psutil"]
 VENV_IMPORTS = "import pydm, epics, caproto, PyQt5, pyqtgraph, numpy, psutil"
 
@@ -56,62 +63,11 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
            "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
 
-# The test harness's loopback settings and port finder (standard library only,
-# so the bootstrap interpreter can import them before the venv exists).
-sys.path.insert(0, str(ROOT))
-from tests.iocs.harness import LOOPBACK_ENV, free_port  # noqa: E402
-
-
-# =============================================================================
-# Bootstrap: run inside benchmarks/.venv-pydm
-# =============================================================================
-def _in_bench_venv() -> bool:
-    try:
-        return Path(sys.prefix).resolve() == VENV.resolve()
-    except OSError:
-        return False
-
-
-def ensure_venv_and_reexec() -> None:
-    """Create/complete the benchmark venv if needed, then exec this script in it."""
-    if _in_bench_venv():
-        return
-    if not VENV_PYTHON.exists():
-        print(f"creating {VENV} …", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=300)
-    probe = subprocess.run([str(VENV_PYTHON), "-c", VENV_IMPORTS], check=False,
-                           capture_output=True, timeout=120)
-    if probe.returncode != 0:
-        print(f"installing {' '.join(VENV_PACKAGES)} into {VENV} …", flush=True)
-        subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", "--upgrade", "pip"],
-                       check=True, timeout=600)
-        subprocess.run([str(VENV_PYTHON), "-m", "pip", "install", *VENV_PACKAGES],
-                       check=True, timeout=1800)
-    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()),
-                                *sys.argv[1:]])
 
 
 # =============================================================================
 # Small helpers shared by the orchestrator and the workers
 # =============================================================================
-def ca_env(server_port: int, repeater_port: int) -> dict[str, str]:
-    """Environment for every CA process of the run (IOC and clients): loopback only."""
-    env = dict(os.environ)
-    env.update(LOOPBACK_ENV)
-    env.update({
-        "EPICS_CA_SERVER_PORT": str(server_port),
-        "EPICS_CA_ADDR_LIST": f"127.0.0.1:{server_port}",
-        "EPICS_CA_REPEATER_PORT": str(repeater_port),
-        "EPICS_CA_CONN_TMO": "30",
-        "QT_QPA_PLATFORM": "offscreen",
-        "QT_API": "pyqt5",
-        "PYTHONUNBUFFERED": "1",
-    })
-    env.pop("PYDM_EPICS_LIB", None)  # PyDM picks its default plugin (pyepics)
-    env.pop("CAPROBE_BACKEND", None)
-    return env
-
-
 def pvnames(count: int) -> list[str]:
     return [f"{PREFIX}pv{i:02d}" for i in range(count)]
 
@@ -127,24 +83,6 @@ def history(index: int, points: int, t_end: float):
     y = walk - walk[-1] + np.sin(2 * np.pi * t / (30.0 + index))
     return t, y
 
-
-def percentile(values, q: float) -> float:
-    import numpy as np
-
-    return float(np.percentile(np.asarray(values, dtype=float), q))
-
-
-def stop_process(proc: subprocess.Popen, name: str) -> None:
-    """terminate → wait 5 s → kill → wait 5 s; by PID only."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        print(f"  {name} (pid {proc.pid}) ignored SIGTERM; killing", flush=True)
-        proc.kill()
-        proc.wait(timeout=5)
 
 
 # =============================================================================
@@ -540,120 +478,26 @@ def worker(args) -> None:
 # =============================================================================
 # Orchestrator
 # =============================================================================
-class Ioc:
-    def __init__(self, pvs: int, rate: float, max_seconds: float, log_path: Path) -> None:
-        self.port = free_port()
-        self.repeater_port = free_port()
-        self.env = ca_env(self.port, self.repeater_port)
-        self.env["EPICS_CAS_SERVER_PORT"] = str(self.port)
-        with open(log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, str(HERE / "load_ioc.py"), "--port", str(self.port),
-                 "--prefix", PREFIX, "--count", str(pvs), "--rate", str(rate),
-                 "--max-seconds", str(max_seconds)],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.log_path = log_path
-
-    def wait_ready(self, timeout: float = 30.0) -> None:
-        from caproto.sync.client import read
-
-        saved = dict(os.environ)
-        os.environ.update({k: v for k, v in self.env.items() if k.startswith("EPICS_")})
-        try:
-            deadline = time.monotonic() + timeout
-            last = None
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"load IOC exited ({self.proc.returncode}); "
-                                       f"see {self.log_path}")
-                try:
-                    read(PREFIX + "ready", timeout=1.0, repeater=False)
-                    return
-                except Exception as exc:  # not up yet
-                    last = exc
-            raise TimeoutError(f"load IOC not ready in {timeout:.0f} s ({last})")
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-
-    def stop(self) -> None:
-        stop_process(self.proc, "load IOC")
+def start_ioc(pvs: int, rate: float, max_seconds: float) -> LoopbackIoc:
+    """The caproto load IOC (``load_ioc.py``) on a free loopback port."""
+    return LoopbackIoc(HERE / "load_ioc.py",
+                       ["--prefix", PREFIX, "--count", str(pvs), "--rate", str(rate),
+                        "--max-seconds", str(max_seconds)],
+                       LOGS / "load_ioc.log", PREFIX + "ready")
 
 
-def _busy_fraction(t0, t1) -> float:
-    def busy(t) -> float:
-        return sum(t) - t.idle - getattr(t, "iowait", 0.0)
-
-    return (busy(t1) - busy(t0)) / max(1e-9, sum(t1) - sum(t0))
-
-
-QUIET_TOTAL_S = 120.0
-_quiet_waited = [0.0]
-
-
-def wait_quiet(ioc: Ioc, args) -> dict:
-    """Wait (bounded) until other processes use less than the threshold of CPU.
-
-    Other processes = everything on the host but the load IOC. The machine
-    may be shared (other test runs); their load is recorded with every run.
-    """
-    import psutil
-
-    limit = min(args.quiet_wait, QUIET_TOTAL_S - _quiet_waited[0])
-    if limit <= 0:
-        return {"waited_s": 0.0}
-    ioc_proc = psutil.Process(ioc.proc.pid)
-    ncpu = psutil.cpu_count() or 1
-    start = time.monotonic()
-    announced = False
-    while True:
-        t0, i0, w0 = psutil.cpu_times(), sum(ioc_proc.cpu_times()[:2]), time.monotonic()
-        time.sleep(1.0)
-        t1, i1, w1 = psutil.cpu_times(), sum(ioc_proc.cpu_times()[:2]), time.monotonic()
-        other = 100.0 * ncpu * _busy_fraction(t0, t1) - 100.0 * (i1 - i0) / (w1 - w0)
-        waited = time.monotonic() - start
-        if other < args.quiet_threshold or waited >= limit:
-            break
-        if not announced:
-            print(f"  (host busy: other processes at {other:.0f} % of a core; waiting up to "
-                  f"{limit:.0f} s for quiet)", flush=True)
-            announced = True
-    _quiet_waited[0] += waited
-    return {"waited_s": round(waited, 1), "other_load_pct_before": round(other, 1),
-            "quiet": other < args.quiet_threshold}
-
-
-def run_worker(name: str, extra: list[str], ioc: Ioc, args, timeout: float) -> dict:
-    host_before = wait_quiet(ioc, args)
-    result_file = RESULTS / "logs" / f"{name}.json"
-    log_path = RESULTS / "logs" / f"{name}.log"
-    result_file.unlink(missing_ok=True)
+def run_worker(name: str, extra: list[str], ioc: LoopbackIoc, args, timeout: float) -> dict:
+    host_before = wait_quiet(ioc.proc.pid, args.quiet_wait, args.quiet_threshold)
+    result_file = LOGS / f"{name}.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker-of", str(os.getpid()),
            "--result-file", str(result_file), "--ioc-pid", str(ioc.proc.pid),
            "--pvs", str(args.pvs), "--rate", str(args.rate), "--points", str(args.points),
            "--width", str(args.width), "--height", str(args.height),
            "--frames", str(args.frames), "--duration", str(args.duration),
            "--warmup", str(args.warmup), *extra]
-    print(f"  {name} …", end="", flush=True)
-    started = time.monotonic()
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, env=ioc.env, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            print(f" timed out after {timeout:.0f} s", flush=True)
-            stop_process(proc, name)
-            return {"error": f"timed out after {timeout:.0f} s; see {log_path}"}
-        finally:
-            stop_process(proc, name)
-    if proc.returncode != 0 or not result_file.exists():
-        tail = log_path.read_text(errors="replace").splitlines()[-15:]
-        print(f" FAILED (exit {proc.returncode}); see {log_path}", flush=True)
-        return {"error": f"exit {proc.returncode}", "log_tail": tail}
-    print(f" done in {time.monotonic() - started:.0f} s", flush=True)
-    result = json.loads(result_file.read_text())
-    result["host_before"] = host_before
+    result = run_worker_process(name, cmd, ioc.env, timeout, result_file)
+    if "error" not in result:
+        result["host_before"] = host_before
     return result
 
 
@@ -672,74 +516,23 @@ def caprobe_default_line_width():
         sys.path.remove(str(ROOT))
 
 
-def caprobe_sources() -> dict:
-    """Which caprobe code was measured: the checkout is being edited concurrently."""
-    import datetime
-    import hashlib
-
-    out = {}
-    for rel in ("caprobe/widgets/strip_chart.py", "caprobe/widgets/strip_curve.py",
-                "caprobe/widgets/strip_legend.py", "caprobe/widgets/strip_axes.py",
-                "caprobe/model/trace.py", "caprobe/model/ring_buffer.py",
-                "caprobe/bridge/hub.py", "caprobe/bridge/inbox.py"):
-        path = ROOT / rel
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        mtime = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc)
-        out[rel] = {"sha256": hashlib.sha256(data).hexdigest()[:16],
-                    "modified_utc": mtime.isoformat(timespec="seconds")}
-    return out
+CAPROBE_SOURCES = ("caprobe/widgets/strip_chart.py", "caprobe/widgets/strip_curve.py",
+                   "caprobe/widgets/strip_legend.py", "caprobe/widgets/strip_axes.py",
+                   "caprobe/model/trace.py", "caprobe/model/ring_buffer.py",
+                   "caprobe/bridge/hub.py", "caprobe/bridge/inbox.py")
 
 
 def environment_info() -> dict:
-    import importlib.metadata as md
-
-    import psutil
-
-    def version(pkg: str) -> str:
-        try:
-            return md.version(pkg)
-        except md.PackageNotFoundError:
-            return "not installed"
-
-    head = None
-    try:
-        ref = (ROOT / ".git" / "HEAD").read_text().strip()
-        if ref.startswith("ref: "):
-            head = (ROOT / ".git" / ref[5:]).read_text().strip()
-        else:
-            head = ref
-    except OSError:
-        pass
-    cpu_model = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu_model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu": cpu_model,
-        "cores": psutil.cpu_count(),
-        "load_average_at_start": os.getloadavg(),
-        "packages": {p: version(p) for p in ("pydm", "pyqtgraph", "PyQt5", "PyQt5-Qt5", "numpy",
-                                             "pyepics", "caproto", "psutil")},
-        "caprobe": "imported from the checkout at " + str(ROOT),
-        "caprobe_head_commit": head,
-        "caprobe_sources": caprobe_sources(),
-        "caprobe_default_line_width": caprobe_default_line_width(),
-        "qt_platform": "offscreen",
-    }
+    info = common_environment_info(
+        ("pydm", "pyqtgraph", "PyQt5", "PyQt5-Qt5", "numpy", "pyepics", "caproto", "psutil"),
+        CAPROBE_SOURCES)
+    info["caprobe_default_line_width"] = caprobe_default_line_width()
+    return info
 
 
 def orchestrate(args) -> int:
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "logs").mkdir(exist_ok=True)
+    LOGS.mkdir(exist_ok=True)
     started = time.monotonic()
     redraw_span = 300.0
     cpu_runs = [
@@ -772,7 +565,7 @@ def orchestrate(args) -> int:
           f"per curve, plot view {args.width}x{args.height}, "
           f"{args.duration:g} s CPU windows after {args.warmup:g} s warm-up", flush=True)
     print(f"  load average at start: {env_info['load_average_at_start']}", flush=True)
-    ioc = Ioc(args.pvs, args.rate, budget, RESULTS / "logs" / "load_ioc.log")
+    ioc = start_ioc(args.pvs, args.rate, budget)
     results: dict = {"environment": env_info, "config": {
         "pvs": args.pvs, "rate_hz": args.rate, "points_per_curve": args.points,
         "buffered_points": args.pvs * args.points, "plot_view_px": [args.width, args.height],
@@ -1014,7 +807,7 @@ def main() -> int:
     if args.worker:
         worker(args)
         return 0
-    ensure_venv_and_reexec()
+    ensure_venv_and_reexec(Path(__file__), VENV_PACKAGES, VENV_IMPORTS)
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally: stop the IOC
     return orchestrate(args)

@@ -258,6 +258,9 @@ def test_disconnect_mid_put_reports_outcome_unknown_never_done(
     assert probe.write_control.write_text("4")
     qtbot.waitUntil(lambda: probe.write_control.status_label.text().startswith("writing"),
                     timeout=WAIT)
+    # The worker has sent it (killing the IOC before that would test a write
+    # refused as not connected, nothing written: another case).
+    qtbot.waitUntil(lambda: hub.backend.pending_puts() == 1, timeout=WAIT)
     with heartbeat.paused():
         ioc.kill()
     qtbot.waitUntil(lambda: bool(outcomes), timeout=WAIT)

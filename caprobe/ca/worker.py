@@ -82,6 +82,10 @@ class WorkerBackend(Backend):
         except Exception:
             log.debug("%s backend teardown", self.name, exc_info=True)
 
+    def pending_puts(self) -> int:
+        """Puts sent and waiting for their outcome (a write the worker has not sent yet is not one)."""
+        return self._puts.pending_count()
+
     def _submit(self, fn: Callable[..., Any], *args: Any) -> bool:
         try:
             self._worker.submit(self._guarded, fn, *args)

@@ -71,8 +71,10 @@ class ArrayView(QWidget):
         self.plot.setMinimumHeight(200)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setMenuEnabled(False)
-        self.curve = self.plot.plot(pen=pg.mkPen("#1f5fbf", width=1.5), clipToView=True,
-                                    autoDownsample=True, downsampleMethod="peak")
+        self.curve = self.plot.plot(pen=pg.mkPen("#1f5fbf", width=1.5))
+        # On the plot item: addItem resets the curve's own settings (see WaveformPlot).
+        self.plot.getPlotItem().setDownsampling(auto=True, mode="peak")
+        self.plot.getPlotItem().setClipToView(True)
         self.model = _ArrayModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -114,8 +116,8 @@ class ArrayView(QWidget):
                                    style=Qt.SolidLine if connected else Qt.DashLine))
 
     def plotted(self) -> tuple[np.ndarray, np.ndarray]:
-        """What the plot currently holds (x, y), for tests and screenshots."""
-        x, y = self.curve.getData()
+        """What the plot currently holds (x, y), before any downsampling for display."""
+        x, y = self.curve.xData, self.curve.yData
         return (np.empty(0) if x is None else x), (np.empty(0) if y is None else y)
 
     def flush(self) -> None:
