@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import platform
+import socket
 import subprocess
 import sys
 import time
@@ -80,6 +81,41 @@ def ca_env(server_port: int, repeater_port: int) -> dict[str, str]:
     env.pop("PYDM_EPICS_LIB", None)  # PyDM picks its default plugin (pyepics)
     env.pop("CAPROBE_BACKEND", None)
     return env
+
+
+def serve_on_loopback(port: int) -> socket.socket:
+    """Set this IOC process's CA server environment to loopback only (no PV Access beyond it).
+
+    Returns the UDP socket that swallows the server's beacons (keep it open
+    for the process's life): no caRepeater is needed and nothing is refused.
+    """
+    beacon_sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    beacon_sink.bind(("127.0.0.1", 0))
+    os.environ.update({
+        "EPICS_CA_AUTO_ADDR_LIST": "NO",
+        "EPICS_CA_ADDR_LIST": "127.0.0.1",
+        "EPICS_CAS_INTF_ADDR_LIST": "127.0.0.1",
+        "EPICS_CAS_AUTO_BEACON_ADDR_LIST": "NO",
+        "EPICS_CAS_BEACON_ADDR_LIST": "127.0.0.1",
+        "EPICS_CAS_BEACON_PORT": str(beacon_sink.getsockname()[1]),
+        "EPICS_CA_SERVER_PORT": str(port),
+        "EPICS_CAS_SERVER_PORT": str(port),
+        "EPICS_PVA_AUTO_ADDR_LIST": "NO",
+        "EPICS_PVA_ADDR_LIST": "127.0.0.1",
+        "EPICS_PVAS_INTF_ADDR_LIST": "127.0.0.1",
+    })
+    return beacon_sink
+
+
+def add_quiet_options(parser) -> None:
+    """``--quiet-wait`` / ``--quiet-threshold``: wait for a quiet host before each run."""
+    parser.add_argument("--quiet-wait", type=float, default=30.0,
+                        help="before each run, wait up to this many seconds for the host to be "
+                             "quiet (other processes' CPU below --quiet-threshold), at most "
+                             "120 s over the whole run; 0 disables")
+    parser.add_argument("--quiet-threshold", type=float, default=25.0,
+                        help="CPU of other processes, %% of one core, counted as quiet "
+                             "(default 25)")
 
 
 def percentile(values, q: float) -> float:

@@ -45,6 +45,7 @@ from bench_common import (
     RESULTS,
     VENV,
     LoopbackIoc,
+    add_quiet_options,
     ensure_venv_and_reexec,
     environment_info,
     run_worker_process,
@@ -372,36 +373,32 @@ def memory_target(results: dict) -> dict:
             "met": False}
 
 
-def cold_start_targets(results: dict) -> list[dict]:
-    cold = results.get("scenarios", {}).get("cold_start", {})
-    pydm = cold.get("pydm", {}).get("median_painted_value_from_spawn_s")
+def median_targets(results: dict, scenario: str, key: str, target: str, limit: float,
+                   detail) -> list[dict]:
+    """One target per caprobe backend judged on the median of ``key`` over the repeats."""
+    figures = results.get("scenarios", {}).get(scenario, {})
+    pydm = figures.get("pydm", {}).get(f"median_{key}")
     out = []
     for tool in ("caprobe-pyepics", "caprobe-caproto"):
-        c = cold.get(tool, {})
-        median = c.get("median_painted_value_from_spawn_s")
-        out.append({"target": f"{tool}: cold start to a painted probe window < 1.5 s",
+        c = figures.get(tool, {})
+        median = c.get(f"median_{key}")
+        out.append({"target": f"{tool}: {target} < {limit:g} s",
                     "figure": "not measured" if median is None else
-                    f"median {median} s, max {c.get('max_painted_value_from_spawn_s')} s "
-                    f"from process start ({c.get('measured')} of {c.get('of')} runs)"
-                    + _ratio(median, pydm),
-                    "met": median is not None and median < 1.5})
+                    f"median {median} s, max {c.get(f'max_{key}')} s "
+                    + detail(c) + _ratio(median, pydm),
+                    "met": median is not None and median < limit})
     return out
+
+
+def cold_start_targets(results: dict) -> list[dict]:
+    return median_targets(results, "cold_start", "painted_value_from_spawn_s",
+                          "cold start to a painted probe window", 1.5,
+                          lambda c: f"from process start ({c.get('measured')} of {c.get('of')} runs)")
 
 
 def connect_targets(results: dict) -> list[dict]:
-    conn = results.get("scenarios", {}).get("connect", {})
-    pydm = conn.get("pydm", {}).get("median_all_connected_s")
-    out = []
-    for tool in ("caprobe-pyepics", "caprobe-caproto"):
-        c = conn.get(tool, {})
-        median = c.get("median_all_connected_s")
-        out.append({"target": f"{tool}: 1,000 PVs connected < 2 s",
-                    "figure": "not measured" if median is None else
-                    f"median {median} s, max {c.get('max_all_connected_s')} s "
-                    f"(all valued: median {c.get('median_all_valued_s')} s)"
-                    + _ratio(median, pydm),
-                    "met": median is not None and median < 2.0})
-    return out
+    return median_targets(results, "connect", "all_connected_s", "1,000 PVs connected", 2.0,
+                          lambda c: f"(all valued: median {c.get('median_all_valued_s')} s)")
 
 
 def evaluate_targets(results: dict) -> list[dict]:
@@ -692,12 +689,7 @@ def parse_args(argv=None):
     p.add_argument("--soak-seconds", type=float, help="soak window, s (default 600)")
     p.add_argument("--connect-timeout", type=float, default=45.0,
                    help="how long a worker waits for every PV's first value, s")
-    p.add_argument("--quiet-wait", type=float, default=30.0,
-                   help="before each run, wait up to this many seconds for the host to be "
-                        "quiet (other processes' CPU below --quiet-threshold), at most 120 s "
-                        "over the whole run; 0 disables")
-    p.add_argument("--quiet-threshold", type=float, default=25.0,
-                   help="CPU of other processes, %% of one core, counted as quiet (default 25)")
+    add_quiet_options(p)
     args = p.parse_args(argv)
     unknown = set(args.only.split(",")) - set(SCENARIOS)
     if unknown:

@@ -24,25 +24,10 @@ import asyncio
 import math
 import os
 import random
-import socket
 import sys
 import time
 
-
-def _configure_env(port: int) -> socket.socket:
-    beacon_sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    beacon_sink.bind(("127.0.0.1", 0))
-    os.environ.update({
-        "EPICS_CA_AUTO_ADDR_LIST": "NO",
-        "EPICS_CA_ADDR_LIST": "127.0.0.1",
-        "EPICS_CAS_INTF_ADDR_LIST": "127.0.0.1",
-        "EPICS_CAS_AUTO_BEACON_ADDR_LIST": "NO",
-        "EPICS_CAS_BEACON_ADDR_LIST": "127.0.0.1",
-        "EPICS_CAS_BEACON_PORT": str(beacon_sink.getsockname()[1]),
-        "EPICS_CA_SERVER_PORT": str(port),
-        "EPICS_CAS_SERVER_PORT": str(port),
-    })
-    return beacon_sink
+from bench_common import serve_on_loopback  # this folder is first on sys.path
 
 
 def build_group(prefix: str, count: int):
@@ -68,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="exit after this long whatever happens")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    beacon_sink = _configure_env(args.port)  # noqa: F841 (held open for the process' life)
+    beacon_sink = serve_on_loopback(args.port)  # noqa: F841 (held open for the process' life)
 
     from caproto.server import run
 

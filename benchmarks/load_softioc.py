@@ -48,34 +48,15 @@ import argparse
 import ctypes
 import json
 import os
-import socket
 import sys
 import tempfile
 import threading
 import time
 
+from bench_common import serve_on_loopback  # this folder is first on sys.path
+
 EPICS_EPOCH_POSIX = 631152000  # 1990-01-01 UTC in POSIX seconds
 CODE_MODULUS = 1000.0  # time codes are the POSIX time modulo this
-
-
-def configure_env(port: int) -> socket.socket:
-    """Loopback-only CA server settings; returns the socket that swallows beacons."""
-    beacon_sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    beacon_sink.bind(("127.0.0.1", 0))
-    os.environ.update({
-        "EPICS_CA_AUTO_ADDR_LIST": "NO",
-        "EPICS_CA_ADDR_LIST": "127.0.0.1",
-        "EPICS_CAS_INTF_ADDR_LIST": "127.0.0.1",
-        "EPICS_CAS_AUTO_BEACON_ADDR_LIST": "NO",
-        "EPICS_CAS_BEACON_ADDR_LIST": "127.0.0.1",
-        "EPICS_CAS_BEACON_PORT": str(beacon_sink.getsockname()[1]),
-        "EPICS_CA_SERVER_PORT": str(port),
-        "EPICS_CAS_SERVER_PORT": str(port),
-        "EPICS_PVA_AUTO_ADDR_LIST": "NO",
-        "EPICS_PVA_ADDR_LIST": "127.0.0.1",
-        "EPICS_PVAS_INTF_ADDR_LIST": "127.0.0.1",
-    })
-    return beacon_sink
 
 
 def pv_name(prefix: str, index: int) -> str:
@@ -284,7 +265,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    beacon_sink = configure_env(args.port)  # noqa: F841 (held open for the process' life)
+    beacon_sink = serve_on_loopback(args.port)  # noqa: F841 (held open for the process' life)
     threading.Timer(args.max_seconds, lambda: os._exit(0)).start()
 
     from softioc import asyncio_dispatcher, builder, softioc

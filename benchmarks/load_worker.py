@@ -245,14 +245,7 @@ def _shows(label, expected: float) -> bool:
 # =============================================================================
 def scenario_labels(run: Run) -> None:
     args = run.args
-    names = pv_names(args.prefix, args.pvs)
-    run.stage("building labels")
-    started = time.time()
-    labels = run.tool.build_labels(names)
-    built = time.time()
-    show_labels(run, labels)
-    run.stage("waiting for values")
-    run.result["connect"] = wait_for_values(run, started, built)
+    labels = open_labels(run, "waiting for values")
     run.stage("warm-up")
     run.loop(args.warmup)
     run.stage("measuring")
@@ -262,14 +255,20 @@ def scenario_labels(run: Run) -> None:
 
 
 def scenario_connect(run: Run) -> None:
+    open_labels(run, "waiting for connections")
+
+
+def open_labels(run: Run, waiting: str) -> list:
+    """Build and show one label per PV, then wait for every first value (timed)."""
     names = pv_names(run.args.prefix, run.args.pvs)
     run.stage("building labels")
     started = time.time()
     labels = run.tool.build_labels(names)
     built = time.time()
     show_labels(run, labels)
-    run.stage("waiting for connections")
+    run.stage(waiting)
     run.result["connect"] = wait_for_values(run, started, built)
+    return labels
 
 
 def scenario_strip(run: Run) -> None:

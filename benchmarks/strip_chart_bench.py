@@ -47,6 +47,7 @@ from bench_common import (
     RESULTS,
     ROOT,
     LoopbackIoc,
+    add_quiet_options,
     ensure_venv_and_reexec,
     percentile,
     run_worker_process,
@@ -776,12 +777,7 @@ def parse_args(argv=None):
     p.add_argument("--connect-timeout", type=float, default=30.0)
     p.add_argument("--no-diagnostics", action="store_true",
                    help="skip the diagnostic caprobe runs with 1 px lines")
-    p.add_argument("--quiet-wait", type=float, default=30.0,
-                   help="before each run, wait up to this many seconds for the host to be "
-                        "quiet (other processes' CPU below --quiet-threshold), at most 120 s "
-                        "over the whole run; 0 disables")
-    p.add_argument("--quiet-threshold", type=float, default=25.0,
-                   help="CPU of other processes, %% of one core, counted as quiet (default 25)")
+    add_quiet_options(p)
     # worker-only options
     p.add_argument("--worker", choices=("redraw", "cpu"), help=argparse.SUPPRESS)
     p.add_argument("--worker-of", type=int, help=argparse.SUPPRESS)
