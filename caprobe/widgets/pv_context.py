@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PyQt5.QtCore import QEvent, QMimeData, QObject, QPoint, Qt
-from PyQt5.QtGui import QClipboard, QDrag
+from PyQt5.QtGui import QClipboard, QDrag, QMouseEvent
 from PyQt5.QtWidgets import QApplication, QMenu, QWidget
 
 from caprobe.bridge import Channel
@@ -93,25 +93,46 @@ class PVNameGestures(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
         kind = event.type()
-        if kind == QEvent.MouseButtonPress and event.button() == Qt.MiddleButton:
-            name = self._pvname_at(obj, event.pos())
-            if not name:
-                return False
-            self._press = (obj, event.pos(), name)
-            return True
-        if self._press is None or self._press[0] is not obj:
+        if kind == QEvent.MouseButtonPress:
+            return self.press(obj, event)
+        if kind == QEvent.MouseMove:
+            return self.move(obj, event)
+        if kind == QEvent.MouseButtonRelease:
+            return self.release(obj, event)
+        return False
+
+    # Called by the filter, or straight from a widget's own mouse handlers
+    # (the PV widgets: a filter would run Python for every event they get,
+    # paints included, where an override runs only for the mouse).
+    def press(self, widget: QObject, event: QMouseEvent) -> bool:
+        """True if the event was a middle press on a PV, and is taken."""
+        if event.button() != Qt.MiddleButton:
             return False
-        if kind == QEvent.MouseMove and event.buttons() & Qt.MiddleButton:
+        name = self._pvname_at(widget, event.pos())
+        if not name:
+            return False
+        self._press = (widget, event.pos(), name)
+        return True
+
+    def move(self, widget: QObject, event: QMouseEvent) -> bool:
+        if self._press is None or self._press[0] is not widget:
+            return False
+        if event.buttons() & Qt.MiddleButton:
             _widget, start, name = self._press
             if (event.pos() - start).manhattanLength() >= QApplication.startDragDistance():
                 self._press = None
-                start_name_drag(obj, name)
-            return True
-        if kind == QEvent.MouseButtonRelease and event.button() == Qt.MiddleButton:
-            copy_text(self._press[2])  # released without dragging: a click
-            self._press = None
+                start_name_drag(widget, name)
             return True
         return False
+
+    def release(self, widget: QObject, event: QMouseEvent) -> bool:
+        if self._press is None or self._press[0] is not widget:
+            return False
+        if event.button() != Qt.MiddleButton:
+            return False
+        copy_text(self._press[2])  # released without dragging: a click
+        self._press = None
+        return True
 
 
 def channel_tooltip_lines(channel: Channel | None, value_text: Callable[[], str] | None

@@ -133,8 +133,10 @@ class PVWidgetMixin:
         if self.pv_writable:
             self._pv_blocker = _InputBlocker(self)
             self.installEventFilter(self._pv_blocker)
-        # Installed after the input blocker, so it sees the middle button first.
-        PVNameGestures(self, lambda _widget, _pos: self._pv_name).watch(self)
+        # Not installed as a filter: the mouse handlers below call it. The
+        # lookup takes the widget it is given (capturing self would make a
+        # cycle that keeps the wrapper alive after Qt deletes the widget).
+        self._pv_gestures = PVNameGestures(self, lambda widget, _pos: widget._pv_name)
         _live_widgets.add(self)
         self.set_pvname(pvname)
 
@@ -417,6 +419,18 @@ class PVWidgetMixin:
         menu = QMenu(self)
         add_pv_actions(menu, self._pv_name, self.pv_text, self.hub)
         return menu
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if not self._pv_gestures.press(self, event):
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if not self._pv_gestures.move(self, event):
+            super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if not self._pv_gestures.release(self, event):
+            super().mouseReleaseEvent(event)
 
     # -- Qt properties -----------------------------------------------------------
     def _get_pvname(self) -> str:
