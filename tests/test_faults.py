@@ -363,6 +363,53 @@ def test_storm_with_widgets_created_and_destroyed_leaves_nothing_behind(
                     sorted(set(open_sockets()) - set(sockets_before)))
 
 
+def _caproto_channel(closed: bool):
+    """A channel of caproto's own protocol state machine, driven to connected or closed."""
+    import caproto as ca
+
+    circuit = ca.VirtualCircuit(our_role=ca.CLIENT, address=("127.0.0.1", 5064), priority=0)
+    circuit.send(ca.VersionRequest(priority=0, version=13))
+    for command in circuit.recv(bytes(ca.VersionResponse(13)))[0]:
+        circuit.process_command(command)
+    channel = ca.ClientChannel("P:x", circuit, cid=1)
+    circuit.send(channel.create())
+    reply = ca.CreateChanResponse(data_type=6, data_count=1, cid=1, sid=7)
+    for command in circuit.recv(bytes(reply))[0]:
+        circuit.process_command(command)
+    if closed:
+        circuit.send(channel.clear())
+        for command in circuit.recv(bytes(ca.ClearChannelResponse(sid=7, cid=1)))[0]:
+            circuit.process_command(command)
+    return channel
+
+
+def test_late_events_for_a_released_channel_are_not_logged_but_other_complaints_are(caplog):
+    """After a storm the receive thread met thousands of events for channels we
+    had cleared and formatted a traceback for each (CI: the thread outlived
+    the hub by more than 10 s and stalled the next test)."""
+    import caproto as ca
+
+    from caprobe.ca.caproto_backend import LATE_EVENTS_FILTER, _install_late_events_filter
+
+    _install_late_events_filter()
+    _install_late_events_filter()  # idempotent
+    circuit_log = logging.getLogger("caproto.circ")
+    assert circuit_log.filters.count(LATE_EVENTS_FILTER) == 1
+    event = ca.EventAddResponse(data=[1.0], data_type=ca.ChannelType.DOUBLE, data_count=1,
+                                status=1, subscriptionid=3)
+    caplog.set_level(logging.WARNING)
+    dropped = LATE_EVENTS_FILTER.dropped
+    for closed in (True, False):
+        channel = _caproto_channel(closed)
+        assert channel.states[ca.CLIENT] is (ca.CLOSED if closed else ca.CONNECTED)
+        # caproto's own words for a command its channel state machine rejects
+        circuit_log.warning("Invalid command %s for Channel %s in state %s",
+                            event, channel, channel.states, exc_info=ValueError("rejected"))
+    messages = [r.getMessage() for r in caplog.records if r.name == "caproto.circ"]
+    assert len(messages) == 1 and "CONNECTED" in messages[0], messages
+    assert LATE_EVENTS_FILTER.dropped == dropped + 1
+
+
 # -- 13. Read-only mode: zero puts reach the IOC -----------------------------------------------
 
 def put_log(ioc) -> list[str]:

@@ -167,6 +167,50 @@ class _WriteCallback:
         self.sub._ca_on_write(self.token, response)
 
 
+class _LateEventsFilter(logging.Filter):
+    """Drops caproto's warning for a monitor event that reached a channel we had cleared.
+
+    Releasing a PV sends "cancel subscription" then "clear channel"; events
+    the server queued before it read them still arrive, and caproto's state
+    machine rejects each one with a warning and a formatted traceback. That
+    is the expected race, not a fault, and under a storm it comes by the
+    thousand: formatting them kept caproto's receive thread busy for
+    seconds after the hub closed (and filled the log). Only rejections for
+    channels already closed or closing on our side are dropped; any other
+    protocol complaint still reaches the log.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (isinstance(record.msg, str) and record.msg.startswith("Invalid command")
+                and " for Channel " in record.msg):
+            return True
+        args = record.args if isinstance(record.args, tuple) else ()
+        channel = args[1] if len(args) > 1 else None
+        try:
+            from caproto import CLIENT, CLOSED, MUST_CLOSE
+
+            closing = channel.states[CLIENT] in (CLOSED, MUST_CLOSE)
+        except Exception:  # not the record we know: let it through
+            return True
+        if closing:
+            self.dropped += 1
+        return not closing
+
+
+#: Installed once on caproto's circuit logger (see the class).
+LATE_EVENTS_FILTER = _LateEventsFilter()
+
+
+def _install_late_events_filter() -> None:
+    circuit_logger = logging.getLogger("caproto.circ")
+    if LATE_EVENTS_FILTER not in circuit_logger.filters:
+        circuit_logger.addFilter(LATE_EVENTS_FILTER)
+
+
 #: How long closing waits for each of caproto's context threads.
 TEARDOWN_JOIN_S = 2.0
 
@@ -179,6 +223,7 @@ class CaprotoBackend(WorkerBackend):
     def __init__(self) -> None:
         from caproto.threading.client import Context, SharedBroadcaster
 
+        _install_late_events_filter()
         self._broadcaster = SharedBroadcaster()
         # The account name, as libca sends it (caproto would take $USER).
         self._context = Context(self._broadcaster, timeout=2.0, client_name=client_user_name())
