@@ -68,6 +68,16 @@ def test_label_value_units_alarm_look_and_tooltip(qtbot, hub, ioc):
     tip = label.pv_tooltip()
     for part in (ioc.prefix + "ai", "9.000 mm", "MAJOR", "host: ", "access: "):
         assert part in tip
+    # What hovering shows: built on entering, kept current while the pointer stays.
+    assert "9.000 mm" not in label.toolTip()
+    QApplication.sendEvent(label, QEvent(QEvent.Enter))
+    assert label.toolTip() == label.pv_tooltip()
+    ioc_write(ioc.prefix + "ai_drive", 8.0)
+    qtbot.waitUntil(lambda: "8.000 mm" in label.toolTip(), timeout=WAIT)
+    QApplication.sendEvent(label, QEvent(QEvent.Leave))
+    ioc_write(ioc.prefix + "ai_drive", 9.0)
+    qtbot.waitUntil(lambda: label.text() == "9.000 mm", timeout=WAIT)
+    assert "8.000 mm" in label.toolTip()  # not rebuilt per update once the pointer left
     # Switchable: no colour, no border; properties still tell stylesheets the state.
     label.setProperty("alarmSensitive", False)
     label.setProperty("alarmBorder", False)

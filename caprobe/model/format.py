@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 #: Format modes understood by :func:`format_value`.
 FORMATS = ("default", "decimal", "exponential", "hex", "binary", "string", "enum_index")
 
+_FLOATING = frozenset({FieldType.FLOAT, FieldType.DOUBLE})
+
 #: Arrays longer than this are abbreviated in one-line text.
 ARRAY_PREVIEW = 8
 
@@ -67,10 +69,17 @@ def format_value(reading: Reading, *, mode: str = "default", precision: Optional
     show_units : bool
         Append the engineering units, if any.
     """
-    if mode not in FORMATS:
-        raise ValueError(f"unknown format {mode!r}; choose one of {', '.join(FORMATS)}")
     meta = reading.metadata
     value = reading.value
+    if (type(value) is float and mode == "default" and meta.field_type in _FLOATING
+            and math.isfinite(value)):
+        # The common case, every update of every double PV on screen: the
+        # same text as the general path below, without its type dispatch.
+        prec = meta.precision if precision is None else precision
+        text = repr(value) if prec is None else f"{value:.{max(0, min(int(prec), 17))}f}"
+        return f"{text} {meta.units}" if show_units and meta.units else text
+    if mode not in FORMATS:
+        raise ValueError(f"unknown format {mode!r}; choose one of {', '.join(FORMATS)}")
     prec = meta.precision if precision is None else precision
     units = f" {meta.units}" if show_units and meta.units else ""
 

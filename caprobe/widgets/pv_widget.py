@@ -45,7 +45,7 @@ from typing import Any
 from PyQt5 import sip
 from PyQt5.QtCore import QEvent, QObject, Qt, pyqtProperty
 from PyQt5.QtGui import QCursor, QKeySequence
-from PyQt5.QtWidgets import QMenu, QToolTip, QWidget
+from PyQt5.QtWidgets import QMenu, QWidget
 
 from caprobe.bridge import Channel, ChannelHub, default_hub
 from caprobe.bridge.hub import add_read_only_listener
@@ -60,10 +60,11 @@ from caprobe.model import (
 from caprobe.widgets.alarm_style import (
     BORDERS,
     DISCONNECTED_BORDER,
-    DISCONNECTED_COLOR,
-    SEVERITY_COLORS,
+    border_color,
+    disconnected_color,
     text_color,
 )
+from caprobe.widgets.look import look_color, look_notifier
 from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, channel_tooltip_lines
 from caprobe.widgets.write_control import confirm_write, write_block_reason
 
@@ -74,20 +75,36 @@ _INPUT_EVENTS = {QEvent.MouseButtonPress, QEvent.MouseButtonRelease, QEvent.Mous
                  QEvent.MouseMove, QEvent.KeyPress, QEvent.KeyRelease}
 #: Keys that never change a value (focus moves, copying).
 _HARMLESS_KEYS = {Qt.Key_Tab, Qt.Key_Backtab}
+#: Greyed while writing is blocked; amber while typed but not written yet
+#: (as the probe's setpoint); a red border after a failed write. These are
+#: the light look's colours; ``widgets.look`` has the dark ones.
 BLOCKED_BACKGROUND = "#e8e8e8"
-EDITING_BACKGROUND = "#fff4c2"  # typed but not written yet (as the probe's setpoint)
+EDITING_BACKGROUND = "#fff4c2"
 FAILED_BORDER = "2px solid #d00000"
 
 _live_widgets: "weakref.WeakSet[PVWidgetMixin]" = weakref.WeakSet()
+_watching_look = False
 
 
-def _refresh_all_write_states() -> None:
+def _refresh_all_write_states(*_args) -> None:
     for widget in list(_live_widgets):
         if not sip.isdeleted(widget):
             widget.pv_refresh()
 
 
 add_read_only_listener(_refresh_all_write_states)
+
+
+def _watch_look() -> None:
+    """Restyle every PV widget when the light/dark look changes (once per process).
+
+    A widget is restyled when its value or state changes; without this, a
+    PV that never changes would keep the other look's colours.
+    """
+    global _watching_look
+    if not _watching_look:
+        _watching_look = True
+        look_notifier().changed.connect(_refresh_all_write_states)
 
 
 class _InputBlocker(QObject):
@@ -126,6 +143,10 @@ class PVWidgetMixin:
         self._pv_read_only = False
         self._pv_confirm = False
         self._pv_last_css: str | None = None
+        # The severity the current look was made for: a reading with the
+        # same severity (nearly all of them) leaves the look alone.
+        self._pv_styled_severity: Severity | None = None
+        self._pv_hovered = False
         self._pv_write_failed = ""
         self._pv_editing = False
         self._pv_metadata: Metadata | None = None
@@ -138,6 +159,7 @@ class PVWidgetMixin:
         # cycle that keeps the wrapper alive after Qt deletes the widget).
         self._pv_gestures = PVNameGestures(self, lambda widget, _pos: widget._pv_name)
         _live_widgets.add(self)
+        _watch_look()
         self.set_pvname(pvname)
 
     def pv_block_children(self, widget: QWidget) -> None:
@@ -194,7 +216,10 @@ class PVWidgetMixin:
             self._pv_metadata = reading.metadata
             self.pv_metadata_changed(reading.metadata)
         self.pv_show(reading)
-        self._pv_restyle()
+        if reading.severity is not self._pv_styled_severity:
+            self._pv_restyle()
+        if self._pv_hovered:
+            self.setToolTip(self.pv_tooltip())
 
     def _pv_on_state(self, _connected: bool) -> None:
         self.pv_refresh()
@@ -336,21 +361,22 @@ class PVWidgetMixin:
         reading = self.reading
         rules = []
         if not connected:
-            rules.append(f"color: {DISCONNECTED_COLOR}")
-            rules.append(f"border: {DISCONNECTED_BORDER} {DISCONNECTED_COLOR}")
+            grey = disconnected_color()
+            rules.append(f"color: {grey}")
+            rules.append(f"border: {DISCONNECTED_BORDER} {grey}")
         elif reading is not None:
             severity = reading.severity
             if self._pv_alarm_sensitive:
                 rules.append(f"color: {text_color(severity)}")
             if self._pv_alarm_border and severity != Severity.NO_ALARM:
-                rules.append(f"border: {BORDERS[severity]} {SEVERITY_COLORS[severity]}")
+                rules.append(f"border: {BORDERS[severity]} {border_color(severity)}")
         if self._pv_write_failed and connected:
             rules = [r for r in rules if not r.startswith("border")]
-            rules.append(f"border: {FAILED_BORDER}")
+            rules.append(f"border: 2px solid {look_color('invalid_border')}")
         if self.pv_writable and self.pv_block_reason():
-            rules.append(f"background-color: {BLOCKED_BACKGROUND}")
+            rules.append(f"background-color: {look_color('blocked_bg')}")
         elif self._pv_editing:
-            rules.append(f"background-color: {EDITING_BACKGROUND}")
+            rules.append(f"background-color: {look_color('editing_bg')}")
         return "; ".join(rules)
 
     def pv_editing(self) -> bool:
@@ -363,6 +389,8 @@ class PVWidgetMixin:
             self._pv_restyle()
 
     def _pv_restyle(self) -> None:
+        reading = self.reading
+        self._pv_styled_severity = reading.severity if reading is not None else None
         severity = self._pv_severity_name()
         if self.property("alarmSeverity") != severity:
             self.setProperty("alarmSeverity", severity)
@@ -390,11 +418,17 @@ class PVWidgetMixin:
         return "\n".join(lines)
 
     # -- Qt event overrides (the mixin comes first in the bases) ----------------
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.ToolTip:
-            QToolTip.showText(event.globalPos(), self.pv_tooltip(), self)
-            return True
-        return super().event(event)
+    # The tooltip is built when the pointer enters and kept fresh only while
+    # it stays. Overriding event() instead would run Python for every event
+    # each widget gets, paints included: a hot path with a thousand labels.
+    def enterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._pv_hovered = True
+        self.setToolTip(self.pv_tooltip())
+        super().enterEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._pv_hovered = False
+        super().leaveEvent(event)
 
     def wheelEvent(self, event) -> None:  # noqa: N802 (Qt API)
         # The wheel never writes, nor changes an entry that Enter would
