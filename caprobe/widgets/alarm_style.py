@@ -1,15 +1,22 @@
 """EPICS alarm colours, plus a border style per severity for colour-blind users.
 
-Two looks share one table: ``severity_style`` for a value (coloured text
+Two presentations share one table: ``severity_style`` for a value (coloured text
 and a border whose pattern differs per severity) and ``severity_badge_style``
 for an alarm label (filled with the alarm colour, text chosen for contrast).
 The border pattern is what lets a colour-blind operator tell MINOR
 (dashed), MAJOR (thick solid), INVALID (dotted, double width) and
 disconnected (grey, dotted) apart.
+
+The fills keep the standard EPICS colours in both looks (light and dark,
+see ``widgets.look``); text and borders drawn *on the window background*
+use lighter shades on a dark background, where dark red, magenta and
+black text would be hard or impossible to read. Badge text is chosen
+against the fill, so it is the same in both looks.
 """
 from __future__ import annotations
 
 from caprobe.model import Severity
+from caprobe.widgets.look import dark_look
 
 #: Conventional EPICS display colours (MEDM/Phoebus): green, yellow, red, magenta.
 SEVERITY_COLORS = {
@@ -28,6 +35,24 @@ _TEXT_COLORS = {
     Severity.MAJOR: "#d00000",
     Severity.INVALID: "#a000a0",
 }
+#: The same on a dark background: at least 4.5:1 against the dark palette's
+#: window colour, so a MAJOR value is as readable as any other text.
+_DARK_TEXT_COLORS = {
+    Severity.NO_ALARM: "#e6e6e6",
+    Severity.MINOR: "#ffd21f",
+    Severity.MAJOR: "#ff6b6b",
+    Severity.INVALID: "#ff70ff",
+}
+#: Borders on a dark background: the standard red and magenta are too dark
+#: there to see (below 3:1), so brighter shades of the same hues.
+_DARK_BORDER_COLORS = {
+    Severity.MINOR: "#e0c000",
+    Severity.MAJOR: "#ff3b3b",
+    Severity.INVALID: "#e040e0",
+}
+DARK_DISCONNECTED_COLOR = "#9a9a9a"
+#: An outlined NO_ALARM badge is green text on the window background.
+_DARK_NO_ALARM_BADGE = "#3ccf3c"
 _BADGE_TEXT = {
     Severity.NO_ALARM: "#ffffff",
     Severity.MINOR: "#000000",
@@ -45,20 +70,33 @@ BORDERS = {
 DISCONNECTED_BORDER = "2px dotted"
 
 
+def disconnected_color() -> str:
+    """Grey of a disconnected value's text and border in the current look."""
+    return DARK_DISCONNECTED_COLOR if dark_look() else DISCONNECTED_COLOR
+
+
+def border_color(severity: Severity) -> str:
+    """Colour of the border drawn around a value in this alarm state."""
+    if dark_look() and severity in _DARK_BORDER_COLORS:
+        return _DARK_BORDER_COLORS[severity]
+    return SEVERITY_COLORS[severity]
+
+
 def severity_style(severity: Severity | None, connected: bool = True) -> str:
     """A stylesheet fragment for a value shown with this alarm state."""
     if not connected or severity is None:
-        return f"color: {DISCONNECTED_COLOR}; border: {DISCONNECTED_BORDER} {DISCONNECTED_COLOR};"
+        grey = disconnected_color()
+        return f"color: {grey}; border: {DISCONNECTED_BORDER} {grey};"
     border = BORDERS[severity]
-    border_color = "" if severity == Severity.NO_ALARM else f" {SEVERITY_COLORS[severity]}"
-    return f"color: {text_color(severity)}; border: {border}{border_color};"
+    border_colour = "" if severity == Severity.NO_ALARM else f" {border_color(severity)}"
+    return f"color: {text_color(severity)}; border: {border}{border_colour};"
 
 
 def text_color(severity: Severity | None, connected: bool = True) -> str:
-    """Colour for a value's text in this alarm state (legible on a light background)."""
+    """Colour for a value's text in this alarm state, legible on the current look."""
     if not connected or severity is None:
-        return DISCONNECTED_COLOR
-    return _TEXT_COLORS[severity]
+        return disconnected_color()
+    return (_DARK_TEXT_COLORS if dark_look() else _TEXT_COLORS)[severity]
 
 
 def badge_colors(severity: Severity | None, connected: bool = True) -> tuple[str, str]:
@@ -66,7 +104,7 @@ def badge_colors(severity: Severity | None, connected: bool = True) -> tuple[str
     if not connected or severity is None:
         return "#ffffff", DISCONNECTED_COLOR
     if severity == Severity.NO_ALARM:  # calm when all is well, so alarms stand out
-        return SEVERITY_COLORS[severity], ""
+        return (_DARK_NO_ALARM_BADGE if dark_look() else SEVERITY_COLORS[severity]), ""
     return _BADGE_TEXT[severity], SEVERITY_COLORS[severity]
 
 
