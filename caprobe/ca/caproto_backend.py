@@ -223,10 +223,18 @@ class CaprotoBackend(WorkerBackend):
     def __init__(self) -> None:
         from caproto.threading.client import Context, SharedBroadcaster
 
+        from caprobe.ca import caproto_receive
+
+        class _Context(Context):
+            def get_circuit_manager(self, address, priority):
+                manager = super().get_circuit_manager(address, priority)
+                caproto_receive.install(manager.circuit)  # see caproto_receive
+                return manager
+
         _install_late_events_filter()
         self._broadcaster = SharedBroadcaster()
         # The account name, as libca sends it (caproto would take $USER).
-        self._context = Context(self._broadcaster, timeout=2.0, client_name=client_user_name())
+        self._context = _Context(self._broadcaster, timeout=2.0, client_name=client_user_name())
         super().__init__()
 
     def _new_subscription(self, pvname: str, listener: ChannelListener) -> Subscription:
