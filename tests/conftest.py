@@ -16,12 +16,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Widgets keep preferences in QSettings; tests (and the caprobe processes
 # they start) get a private config folder, never the developer's own.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="caprobe-test-config-")
+# caprobe's own overrides, the same for every platform: settings (each test
+# gets a fresh folder, see fresh_settings) and the log file.
+os.environ["CAPROBE_CONFIG_DIR"] = os.path.join(os.environ["XDG_CONFIG_HOME"], "caprobe")
+os.environ["CAPROBE_DATA_DIR"] = tempfile.mkdtemp(prefix="caprobe-test-data-")
 
 from tests.iocs.harness import IocProcess, free_port, loopback_client_env  # noqa: E402
 
 PORTS = {name: free_port() for name in
          ("caproto", "softioc", "caproto_restart", "softioc_restart", "late", "demo",
-          "faults")}
+          "faults", "progress")}
 os.environ.update(loopback_client_env(list(PORTS.values())))
 # Short connection timeout so a frozen IOC is noticed quickly in fault tests.
 os.environ.setdefault("EPICS_CA_CONN_TMO", "30")
@@ -83,6 +87,19 @@ def hub(qapp, backend_name):
     hub = ChannelHub(backend_name)
     yield hub
     hub.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(tmp_path_factory, monkeypatch):
+    """Every test starts with no saved preferences, and leaves none to the next.
+
+    A preference one test sets (a probe's number format, "confirm before
+    writing", a theme) would otherwise change what later tests see. The
+    caprobe processes a test starts inherit the same folder.
+    """
+    folder = tmp_path_factory.mktemp("settings")
+    monkeypatch.setenv("CAPROBE_CONFIG_DIR", str(folder))
+    yield folder
 
 
 @pytest.hookimpl(trylast=True)

@@ -360,7 +360,7 @@ rows = [
   [{text = "a note"}],
 ]
 """
-GOOD_FORM = (ROOT / "examples" / "panels" / "demo_setpoints.ui").read_text(encoding="utf-8")
+GOOD_FORM = (ROOT / "resources" / "panels" / "demo_setpoints.ui").read_text(encoding="utf-8")
 GOOD_CHART = StripConfig(300.0, (AxisConfig("Y1"), AxisConfig("Y2", "right", "fixed", (0, 5))),
                          (CurveConfig("X:a", "#1f77b4", 2),
                           CurveConfig("X:b", "#ff7f0e", 1, True, "Y2"))).to_json()
@@ -604,7 +604,7 @@ def test_a_form_can_only_use_caprobe_widgets(qapp, hostile_files, monkeypatch):
     no_marker(markers)
     assert sys.path == path_before
     # Forms with caprobe's own widgets still load.
-    form = load_ui_panel(ROOT / "examples" / "panels" / "demo_setpoints.ui", {"P": "nowhere:"})
+    form = load_ui_panel(ROOT / "resources" / "panels" / "demo_setpoints.ui", {"P": "nowhere:"})
     assert form.findChildren(PVLabel)
     form.deleteLater()
 

@@ -131,8 +131,11 @@ def test_starter_panel_round_trips():
 
 def test_example_panels_use_demo_pvs_only():
     from caprobe.app.cli import DEMO_PVS
+    from caprobe.assets import example_panels
 
-    for path in (ROOT / "examples" / "panels").glob("*.toml"):
+    tomls = [path for path in example_panels().values() if path.suffix == ".toml"]
+    assert tomls  # a moved folder must not make this pass on nothing
+    for path in tomls:
         panel = load_panel(path)
         assert set(panel.pvnames()) <= set(DEMO_PVS), path
 
@@ -190,7 +193,7 @@ def test_ui_form_panel_with_macros(qtbot, ioc, tmp_path, monkeypatch, backend_na
 
     monkeypatch.setenv("CAPROBE_BACKEND", backend_name)
     monkeypatch.setattr(hub_module, "_default_hub", None)
-    source = (ROOT / "examples" / "panels" / "demo_setpoints.ui").read_text()
+    source = (ROOT / "resources" / "panels" / "demo_setpoints.ui").read_text()
     path = tmp_path / "form.ui"
     path.write_text(source)
     try:
@@ -246,7 +249,7 @@ def test_cli_refuses_a_bad_panel_before_opening_anything(tmp_path):
     assert out.returncode == 2
     assert out.stderr.startswith(f"caprobe: error: {path}: section[0].rows[0][0].widget: "
                                  "unknown widget 'gauge'")
-    out = cli("panel", str(ROOT / "examples" / "panels" / "demo_overview.toml"), "-m", "P")
+    out = cli("panel", str(ROOT / "resources" / "panels" / "demo_overview.toml"), "-m", "P")
     assert out.returncode == 2 and "macro 'P' has no value" in out.stderr
 
 

@@ -23,10 +23,16 @@ DEMO_PROBE_PV = "demo:setpoint"
 DEMO_STRIP_PVS = ["demo:sine", "demo:ramp", "demo:random_walk", "demo:setpoint",
                   "demo:readback"]
 DEMO_STRIP_SPAN = 60.0
+#: First argument that makes ``caprobe`` run the demo IOC instead (a frozen bundle's
+#: way to start it as a subprocess; see start_demo_ioc).
+DEMO_IOC_COMMAND = "__demo-ioc__"
 #: --screenshot waits at least this long so that update rates show a figure
 #: (longer with a strip chart, so that its traces have some history).
 SCREENSHOT_SETTLE_S = 1.5
 STRIP_SCREENSHOT_SETTLE_S = 8.0
+#: caprobe.app.themes.THEMES, spelled out so that --help and --version need
+#: not import Qt widgets (a test checks that the two agree).
+THEME_CHOICES = ("light", "dark", "system")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,7 +53,15 @@ def _common_options(defaults: bool) -> argparse.ArgumentParser:
     common.add_argument("--read-only", action="store_true", default=default(False),
                         help="refuse every write; stated in the title bar")
     common.add_argument("--log-level", default=default("WARNING"),
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="console log level (default WARNING); the log file (see Help > "
+                             "About) records INFO, writes included, or this level if lower")
+    common.add_argument("--theme", choices=THEME_CHOICES, default=default(None),
+                        help="light, dark or the desktop's look, for this run (default: the "
+                             "one chosen in View > Theme, else system)")
+    common.add_argument("--reset-settings", action="store_true", default=default(False),
+                        help="forget saved preferences (window layout, theme, recent PVs, "
+                             "last strip chart, formats) before starting")
     common.add_argument("--screenshot", metavar="PATH", default=default(None),
                         help="wait until every PV shown has connected and updated, save the "
                              "window as PNG and exit (non-zero if anything failed)")
@@ -86,10 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="scroll/redraw rate (default 5)")
     panel = sub.add_parser(
         "panel", parents=[after], help="open an operator panel (.toml panel file or .ui form)",
-        description="Open a panel file (TOML: title, sections, rows of PVs; see "
-                    "examples/panels/) or a Qt Designer .ui form using caprobe widgets. "
-                    "Nothing is written to any PV when a panel opens.")
+        description="Open a panel file (TOML: title, sections, rows of PVs; see the "
+                    "examples: --list-examples) or a Qt Designer .ui form using caprobe "
+                    "widgets. Nothing is written to any PV when a panel opens.")
     panel.add_argument("file", nargs="?", help="panel file (.toml) or form (.ui)")
+    panel.add_argument("--example", metavar="NAME",
+                       help="open a panel shipped with caprobe, e.g. demo_overview (with "
+                            "'caprobe demo' running)")
+    panel.add_argument("--list-examples", action="store_true",
+                       help="list the shipped example panels and their files, and exit")
     panel.add_argument("-m", "--macros", default="", metavar="NAME=VALUE,...",
                        help='macro values, e.g. -m "P=XF:31ID:,N=2" ($(P) and ${P} in the '
                             "file; these override the file's [macros])")
@@ -103,13 +122,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == [DEMO_IOC_COMMAND]:  # internal, not in --help: see start_demo_ioc
+        from caprobe.app import demo_ioc
+
+        demo_ioc.main(argv[1:])
+        return 0
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: "
-                                                     "%(message)s")
+    from caprobe.app.logfile import setup_logging
+    from caprobe.widgets.settings import clear_settings, set_persistent
+
+    setup_logging(args.log_level)
+    if args.reset_settings:
+        try:
+            print(f"caprobe: settings cleared ({clear_settings()})")
+        except OSError as exc:
+            print(f"caprobe: error: --reset-settings: {exc}", file=sys.stderr)
+            return 1
+        if args.command is None:
+            return 0
     if args.command is None:
         parser.print_help()
         return 0
+    # A screenshot must not depend on who ran caprobe before, nor change what they get next.
+    set_persistent(not args.screenshot)
+    try:
+        return _run_command(args)
+    finally:
+        set_persistent(True)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     if args.command == "panel":
         return run_panel(args)
     try:
@@ -153,6 +197,10 @@ def run_panel(args: argparse.Namespace) -> int:
         out.write_text(text, encoding="utf-8")
         print(f"caprobe: wrote {out} ({len(pvnames)} PVs)")
         return 0
+    if args.list_examples or args.example:
+        code = _resolve_example(args)
+        if code is not None:
+            return code
     if not args.file:
         print("caprobe: error: give a panel file (.toml or .ui), or --new PV ...",
               file=sys.stderr)
@@ -174,6 +222,25 @@ def run_panel(args: argparse.Namespace) -> int:
         return 2
 
 
+def _resolve_example(args: argparse.Namespace) -> int | None:
+    """--list-examples (prints, returns 0) or --example (sets ``args.file``, returns None)."""
+    from caprobe.assets import example_panels
+
+    examples = example_panels()  # name -> installed file, wherever caprobe runs from
+    if args.list_examples:
+        for name, path in examples.items():
+            print(f"{name}\t{path}")  # the path, so a user can copy the file and edit it
+        return 0
+    name = Path(args.example).stem  # "demo_overview.toml" is accepted too
+    if args.file or name not in examples:
+        problem = ("give a panel file or --example, not both" if args.file else
+                   f"no example panel '{args.example}'; shipped: {', '.join(examples)}")
+        print(f"caprobe: error: {problem}", file=sys.stderr)
+        return 2
+    args.file = str(examples[name])
+    return None
+
+
 def run_strip(args: argparse.Namespace, pvnames: list[str]) -> int:
     from caprobe.model.strip_config import load_strip_config
     from caprobe.model.timespan import parse_span
@@ -187,8 +254,10 @@ def run_strip(args: argparse.Namespace, pvnames: list[str]) -> int:
     if args.config:
         config = load_strip_config(args.config)  # a ConfigError says what is wrong
     elif not pvnames:
-        print("caprobe: error: give PV names or --config FILE", file=sys.stderr)
-        return 2
+        config = _last_strip_config()
+        if config is None:
+            print("caprobe: error: give PV names or --config FILE", file=sys.stderr)
+            return 2
     options: dict = {"span": span}
     if args.buffer is not None:
         if args.buffer < 10:
@@ -198,7 +267,26 @@ def run_strip(args: argparse.Namespace, pvnames: list[str]) -> int:
     if args.redraw_hz is not None:
         options["redraw_hz"] = args.redraw_hz
     return run_window(args, [], "caprobe strip", strip_pvnames=pvnames, central="strip",
-                      strip_options=options, strip_config=config)
+                      strip_options=options, strip_config=config, remember_strip=True)
+
+
+def _last_strip_config():
+    """The chart the last ``caprobe strip`` window closed with, if any and still valid."""
+    from caprobe.model.strip_config import parse_strip_config
+    from caprobe.widgets.settings import STRIP_LAST_CONFIG, read_text, settings_path
+
+    text = read_text(STRIP_LAST_CONFIG)
+    if not text:
+        return None
+    try:
+        config = parse_strip_config(text, f"{settings_path()} [{STRIP_LAST_CONFIG}]")
+    except ValueError as exc:  # ConfigError: a hand-edited or damaged settings file
+        log.warning("cannot reopen the last strip chart: %s", exc)
+        return None
+    if not config.curves:
+        return None
+    print(f"caprobe: reopening the last strip chart ({len(config.curves)} PVs)")
+    return config
 
 
 def start_demo_ioc(*ioc_args: str, port: int | None = None) -> subprocess.Popen:
@@ -213,9 +301,14 @@ def start_demo_ioc(*ioc_args: str, port: int | None = None) -> subprocess.Popen:
 
     port = port or free_port()
     env = dict(os.environ)
-    proc = subprocess.Popen([sys.executable, "-m", "caprobe.app.demo_ioc", "--port", str(port),
-                             "--max-seconds", str(7 * 24 * 3600), *ioc_args], env=env,
-                            stdin=subprocess.DEVNULL)
+    if getattr(sys, "frozen", False):
+        # In a PyInstaller bundle sys.executable is caprobe itself, which has no
+        # "-m": it runs the IOC when given the internal command instead.
+        command = [sys.executable, DEMO_IOC_COMMAND]
+    else:
+        command = [sys.executable, "-m", "caprobe.app.demo_ioc"]
+    proc = subprocess.Popen([*command, "--port", str(port), "--max-seconds", str(7 * 24 * 3600),
+                             *ioc_args], env=env, stdin=subprocess.DEVNULL)
     # Must happen before the hub creates the CA context, which reads these once.
     os.environ.update({
         "EPICS_CA_AUTO_ADDR_LIST": "NO",
@@ -237,10 +330,37 @@ def stop_process(proc: subprocess.Popen) -> None:
             proc.wait(timeout=3)
 
 
+def _apply_start_theme(args: argparse.Namespace, app) -> None:
+    """--theme for this run, else the one chosen in View > Theme last time, else system."""
+    from caprobe.app.themes import DEFAULT_THEME, THEMES, apply_theme
+    from caprobe.widgets.settings import THEME, read_choice
+
+    apply_theme(args.theme or read_choice(THEME, THEMES, DEFAULT_THEME), app)
+
+
+def _set_window_icon(app) -> None:
+    """The application icon from the shipped SVG; a missing icon is logged, never fatal."""
+    from PyQt5.QtGui import QIcon
+
+    from caprobe.assets import APP_ID, asset_path, icon_parts
+
+    app.setDesktopFileName(APP_ID)  # how Wayland desktops match windows to the .desktop entry
+    try:
+        path = asset_path(*icon_parts())
+    except FileNotFoundError as exc:
+        log.warning("no window icon: %s", exc)
+        return
+    icon = QIcon(str(path))
+    if icon.pixmap(16, 16).isNull():  # Qt's SVG icon engine plugin is missing
+        log.warning("no window icon: Qt cannot render %s", path)
+        return
+    app.setWindowIcon(icon)
+
+
 def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
                probe_pvnames: list[str] | None = None, strip_pvnames: list[str] | None = None,
                central: str = "probe", strip_options: dict | None = None,
-               strip_config=None, panel=None) -> int:
+               strip_config=None, panel=None, remember_strip: bool = False) -> int:
     """The main window, or with ``panel`` (a checked ``Panel``, or a .ui path) a panel."""
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get(
             "WAYLAND_DISPLAY"):
@@ -255,6 +375,8 @@ def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("caprobe")
+    _set_window_icon(app)
+    _apply_start_theme(args, app)
     if args.read_only:
         set_read_only(True)
     hub = ChannelHub(args.backend)
@@ -268,10 +390,13 @@ def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
         except Exception:
             hub.close()
             raise
+        from caprobe.app.app_menus import add_panel_menus
+
+        add_panel_menus(window, hub)  # View > Theme, Help > About, as in the main window
     else:
         window = MainWindow(hub, pvnames, title, probe_pvnames=probe_pvnames,
                             strip_pvnames=strip_pvnames, central=central,
-                            strip_options=strip_options)
+                            strip_options=strip_options, remember_strip=remember_strip)
     if strip_config is not None and getattr(window, "strip", None) is not None:
         extra = window.strip.pvs()
         window.strip.apply_config(strip_config)
@@ -289,6 +414,8 @@ def run_window(args: argparse.Namespace, pvnames: list[str], title: str,
             channels = (window.channels() if hasattr(window, "channels")
                         else panel_channels(window))
             ready = all(c.connected and c.reading is not None for c in channels)
+            # A big panel is still being built: its channels are not all there yet.
+            ready = ready and not getattr(window, "building", False)
             # Let rate meters measure for a moment so the picture shows figures.
             settled = time.monotonic() - started > settle
             if (ready and settled) or time.monotonic() - started > max(args.timeout, settle):

@@ -15,6 +15,7 @@ import random
 import socket
 import sys
 import time
+from typing import Sequence
 
 import numpy as np
 from caproto import AlarmSeverity, AlarmStatus, ChannelType
@@ -94,13 +95,14 @@ class DemoIOC(PVGroup):
         await instance.write((peak + np.random.poisson(20, 1024)).tolist())
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    """Serve until stopped; ``argv`` defaults to the command line (``caprobe`` passes its own)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--max-seconds", type=float, default=24 * 3600.0)
     parser.add_argument("--ramp-start", type=float, default=0.0,
                         help="where demo:ramp starts (0…100; MINOR from 60, MAJOR from 80)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     # Beacons go to a UDP socket this process holds, so no repeater is
     # needed and nothing is refused (caproto logs every refused beacon).
     beacon_sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -1,39 +1,36 @@
 """The main window: probe tabs and strip chart, plus a live PV list when several PVs are shown."""
 from __future__ import annotations
 
-import os
-import platform
+import logging
 from typing import Optional, Sequence
 
-import numpy
-import pyqtgraph
 from PyQt5 import sip
-from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR, Qt
+from PyQt5.QtCore import Qt
+from PyQt5.QtGui import QCloseEvent
 from PyQt5.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QWidget
 
-import caprobe
+from caprobe.app.about import EPICS_VARIABLES, about_text, show_about  # noqa: F401 (API)
+from caprobe.app.app_menus import add_help_menu, add_view_menu
 from caprobe.bridge import Channel, ChannelHub, is_read_only
 from caprobe.bridge.hub import client_identity
 from caprobe.widgets import ProbeTabs, PVTable, pv_actions
+from caprobe.widgets.connection_progress import ConnectionProgress, with_connection_progress
+from caprobe.widgets.settings import (
+    STRIP_LAST_CONFIG,
+    read_bytes,
+    window_geometry_key,
+    window_state_key,
+    write_bytes,
+    write_value,
+)
 from caprobe.widgets.strip_chart import StripChart
 from caprobe.widgets.waveform_plot import WaveformPlot
 
-EPICS_VARIABLES = ("EPICS_CA_ADDR_LIST", "EPICS_CA_AUTO_ADDR_LIST", "EPICS_CA_SERVER_PORT",
-                   "EPICS_CA_CONN_TMO", "EPICS_CA_MAX_ARRAY_BYTES", "EPICS_CA_NAME_SERVERS")
+log = logging.getLogger(__name__)
 
 #: ``caprobe probe A B C …`` opens a probe tab for at most this many PVs;
 #: all of them are listed in the PV table.
 MAX_PROBE_TABS = 8
-
-
-def about_text(hub: ChannelHub) -> str:
-    env = "\n".join(f"  {k} = {os.environ.get(k, '(not set)')}" for k in EPICS_VARIABLES)
-    return (f"caprobe {caprobe.__version__}\n"
-            f"CA backend: {hub.describe()}\n"
-            f"Identifies to IOCs as: {client_identity()}\n"
-            f"Qt {QT_VERSION_STR}, PyQt {PYQT_VERSION_STR}, pyqtgraph {pyqtgraph.__version__}, "
-            f"numpy {numpy.__version__}, Python {platform.python_version()}\n"
-            f"EPICS environment:\n{env}")
 
 
 class MainWindow(QMainWindow):
@@ -47,15 +44,23 @@ class MainWindow(QMainWindow):
     strip_pvnames : PVs on the strip chart; the chart is created on first
         use ("Add to strip chart" in a probe) when this is None.
     central : ``"probe"`` or ``"strip"``: which one fills the window.
+    remember_strip : keep the strip chart's configuration when the window
+        closes, for the next ``caprobe strip`` without PVs.
+
+    Size, place and dock arrangement are saved when the window closes and
+    restored when the next one of the same layout opens (a probe window
+    and a strip chart window keep their own).
     """
 
     def __init__(self, hub: ChannelHub, pvnames: Sequence[str] = (), title: str = "caprobe",
                  parent: QWidget | None = None,
                  probe_pvnames: Optional[Sequence[str]] = None,
                  strip_pvnames: Optional[Sequence[str]] = None,
-                 central: str = "probe", strip_options: Optional[dict] = None) -> None:
+                 central: str = "probe", strip_options: Optional[dict] = None,
+                 remember_strip: bool = False) -> None:
         super().__init__(parent)
         self._hub = hub
+        self._remember_strip = remember_strip
         self._strip_options = dict(strip_options or {})
         mode = " — READ-ONLY: writes disabled" if (is_read_only() or hub.read_only) else ""
         self.setWindowTitle(f"{title} [{hub.backend_name}]{mode}")
@@ -87,11 +92,15 @@ class MainWindow(QMainWindow):
                 self._show_strip_dock(strip_pvnames)
 
         self.table: PVTable | None = None
+        self.connection_progress: ConnectionProgress | None = None
         if len(pvnames) > 1:
             self.table = PVTable(pvnames, hub=hub)
             self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
             self.table.setToolTip("Double-click a PV to open it in a probe tab")
-            dock = self._dock("PV list", "pv_list_dock", self.table, Qt.RightDockWidgetArea)
+            # "Connecting… N of M" above the list until every PV is connected.
+            pv_list = with_connection_progress(self.table, self.table.channels())
+            self.connection_progress = pv_list.connection_progress
+            dock = self._dock("PV list", "pv_list_dock", pv_list, Qt.RightDockWidgetArea)
             if central == "strip" and self.probe_dock is not None:
                 self.tabifyDockWidget(self.probe_dock, dock)
                 self.probe_dock.raise_()
@@ -100,11 +109,13 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction("Save PVs as &panel…", self._on_save_panel_triggered)
-        help_menu = self.menuBar().addMenu("&Help")
+        self.view_menu = add_view_menu(self.menuBar())
+        self.view_menu.aboutToShow.connect(self._on_view_menu_about_to_show)
+        self._dock_actions: list = []
+        add_help_menu(self.menuBar(), hub, self)
         # "Open in probe" / "Add to strip chart" from any PV widget come here.
         pv_actions().probe_requested.connect(self._on_pv_action_probe)
         pv_actions().strip_requested.connect(self._on_pv_action_strip)
-        help_menu.addAction("&About caprobe", self.show_about)
         self.statusBar().showMessage(
             f"CA backend: {hub.describe()}   ·   writes as {client_identity()}{mode}")
         if central == "strip":
@@ -114,6 +125,41 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1320 if self.table is not None else 760,
                         780 if self.table is not None else 740)
+        self.layout_name = f"{central}{'_list' if self.table is not None else ''}"
+        self._restore_layout(hide_probe=central == "strip" and not probe_pvnames)
+
+    # -- saved between runs ------------------------------------------------------
+    def _restore_layout(self, hide_probe: bool) -> None:
+        geometry = read_bytes(window_geometry_key(self.layout_name))
+        state = read_bytes(window_state_key(self.layout_name))
+        # Saved data from another Qt version or a damaged file: Qt says no, defaults stay.
+        if geometry is not None and not self.restoreGeometry(geometry):
+            log.warning("saved window geometry not usable; default size used")
+        if state is not None and not self.restoreState(state):
+            log.warning("saved dock layout not usable; default layout used")
+        if hide_probe and self.probe_dock is not None:
+            self.probe_dock.hide()  # an empty probe until a PV is opened, whatever was saved
+
+    def save_layout(self) -> None:
+        """Remember size, place and docks (and the strip chart, if asked) for the next run."""
+        write_bytes(window_geometry_key(self.layout_name), self.saveGeometry())
+        write_bytes(window_state_key(self.layout_name), self.saveState())
+        if self._remember_strip and self.strip is not None and self.strip.pvs():
+            write_value(STRIP_LAST_CONFIG, self.strip.config().to_json())
+
+    def _on_view_menu_about_to_show(self) -> None:
+        """A show/hide entry per dock: a dock closed in an earlier run comes back from here."""
+        for action in self._dock_actions:
+            self.view_menu.removeAction(action)
+        docks = [d for d in self.findChildren(QDockWidget) if not sip.isdeleted(d)]
+        self._dock_actions = [self.view_menu.addSeparator()] if docks else []
+        for dock in docks:
+            self._dock_actions.append(dock.toggleViewAction())
+            self.view_menu.addAction(dock.toggleViewAction())
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.save_layout()
+        super().closeEvent(event)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
               ) -> QDockWidget:
@@ -202,8 +248,9 @@ class MainWindow(QMainWindow):
         if self.strip is not None:
             self.strip.redraw(force=True)
 
-    def show_about(self) -> None:
-        QMessageBox.about(self, "About caprobe", about_text(self._hub))
+    def show_about(self):
+        """Help > About: versions, CA backend and environment, files; copyable."""
+        return show_about(self._hub, self)
 
     def _on_table_cell_double_clicked(self, row: int, _column: int) -> None:
         if self.table is not None:

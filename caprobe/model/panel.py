@@ -72,7 +72,7 @@ _SECTION_KEYS = {"title": str, "rows": list}
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
                list: "a list", dict: "a table"}
 
-FORMAT_HELP = "see 'caprobe panel --help' and examples/panels/*.toml"
+FORMAT_HELP = "see 'caprobe panel --help' and the examples: 'caprobe panel --list-examples'"
 
 
 class PanelError(ValueError):

@@ -5,6 +5,7 @@ when none is given) and shares its behaviour through ``PVWidgetMixin``.
 """
 from caprobe.widgets.alarm_style import SEVERITY_COLORS, severity_badge_style, severity_style
 from caprobe.widgets.array_view import ArrayView
+from caprobe.widgets.connection_progress import ConnectionProgress, with_connection_progress
 from caprobe.widgets.probe import ProbeWidget
 from caprobe.widgets.probe_tabs import ProbeTabs
 from caprobe.widgets.pv_actions import PVActions, pv_actions
@@ -18,8 +19,8 @@ from caprobe.widgets.strip_chart import StripChart
 from caprobe.widgets.waveform_plot import WaveformPlot
 from caprobe.widgets.write_control import WriteControl
 
-__all__ = ["ArrayView", "PVActions", "PVByteIndicator", "PVCheckBox", "PVEnumButtons",
+__all__ = ["ArrayView", "ConnectionProgress", "PVActions", "PVByteIndicator", "PVCheckBox", "PVEnumButtons",
            "PVEnumComboBox", "PVLabel", "PVLed", "PVLineEdit", "PVNameEdit", "PVPushButton",
            "PVSlider", "PVSpinBox", "PVTable", "PVWidgetMixin", "ProbeTabs", "ProbeWidget",
            "SEVERITY_COLORS", "StripChart", "WaveformPlot", "WriteControl", "pv_actions",
-           "severity_badge_style", "severity_style"]
+           "severity_badge_style", "severity_style", "with_connection_progress"]

@@ -16,6 +16,7 @@ from PyQt5.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QVBoxLay
 
 from caprobe.model import Reading
 from caprobe.model.format import format_number
+from caprobe.widgets.look import look_color, look_notifier, plot_item_axes, style_plot
 
 REDRAW_HZ = 10
 
@@ -67,11 +68,11 @@ class ArrayView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.count_label = QLabel(self)
-        self.plot = pg.PlotWidget(self, background="w")
+        self.plot = pg.PlotWidget(self)
         self.plot.setMinimumHeight(200)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setMenuEnabled(False)
-        self.curve = self.plot.plot(pen=pg.mkPen("#1f5fbf", width=1.5))
+        self.curve = self.plot.plot()
         # On the plot item: addItem resets the curve's own settings (see WaveformPlot).
         self.plot.getPlotItem().setDownsampling(auto=True, mode="peak")
         self.plot.getPlotItem().setClipToView(True)
@@ -95,6 +96,8 @@ class ArrayView(QWidget):
         self._redraw = QTimer(self)
         self._redraw.setInterval(1000 // REDRAW_HZ)
         self._redraw.timeout.connect(self._on_redraw_timeout)
+        self._on_look_changed()
+        look_notifier().changed.connect(self._on_look_changed)
 
     def show_reading(self, reading: Reading, mode: str = "default",
                      precision: Optional[int] = None) -> None:
@@ -112,8 +115,16 @@ class ArrayView(QWidget):
         if connected == self._connected:
             return
         self._connected = connected
-        self.curve.setPen(pg.mkPen("#1f5fbf" if connected else "#a0a0a0", width=1.5,
+        self._set_curve_pen()
+
+    def _set_curve_pen(self) -> None:
+        connected = self._connected
+        self.curve.setPen(pg.mkPen(look_color("curve" if connected else "curve_off"), width=1.5,
                                    style=Qt.SolidLine if connected else Qt.DashLine))
+
+    def _on_look_changed(self, _dark: bool = False) -> None:
+        style_plot(self.plot, plot_item_axes(self.plot.getPlotItem()))
+        self._set_curve_pen()
 
     def plotted(self) -> tuple[np.ndarray, np.ndarray]:
         """What the plot currently holds (x, y), before any downsampling for display."""

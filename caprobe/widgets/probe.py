@@ -50,13 +50,23 @@ from caprobe.model import (
 from caprobe.model.cainfo import limits_text
 from caprobe.widgets.alarm_style import severity_badge_style, severity_style
 from caprobe.widgets.array_view import ArrayView
+from caprobe.widgets.look import look_color, look_notifier
 from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, copy_text
 from caprobe.widgets.pv_name_edit import PVNameEdit
-from caprobe.widgets.settings import read_bool, write_bool
+from caprobe.widgets.settings import (
+    CONFIRM_WRITES,
+    PROBE_FORMAT,
+    PROBE_PRECISION,
+    read_bool,
+    read_choice,
+    read_int,
+    write_bool,
+    write_value,
+)
 from caprobe.widgets.single_channel import SingleChannelMixin
 from caprobe.widgets.write_control import WriteControl
 
-CONFIRM_KEY = "probe/confirm_writes"
+CONFIRM_KEY = CONFIRM_WRITES
 REFRESH_MS = 250
 RATE_WINDOW_S = 5.0
 
@@ -65,8 +75,11 @@ FORMAT_CHOICES = (("Default", "default"), ("Decimal", "decimal"),
                   ("Exponential", "exponential"), ("Hex", "hex"), ("Binary", "binary"),
                   ("String (char array)", "string"), ("Enum index", "enum_index"))
 
-_STATE_COLORS = {ConnectionState.CONNECTED: "#007000", ConnectionState.SEARCHING: "#a06000",
-                 ConnectionState.DISCONNECTED: "#c00000", ConnectionState.CLOSED: "#808080"}
+#: Look colour roles (``widgets.look``) of the connection state line.
+_STATE_COLORS = {ConnectionState.CONNECTED: "state_connected",
+                 ConnectionState.SEARCHING: "state_searching",
+                 ConnectionState.DISCONNECTED: "state_disconnected",
+                 ConnectionState.CLOSED: "state_closed"}
 
 LIVE_FIELDS = ("Timestamp", "Updates/s", "Age")
 CHANNEL_FIELDS = ("Native type", "Element count", "Host", "Access", "Units", "Precision")
@@ -105,7 +118,9 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         self._received_at: Optional[float] = None
         self._shown_metadata: Optional[Metadata] = None
         self._rate_points: collections.deque[tuple[float, int]] = collections.deque()
+        self._format_from_code = False  # set_format() and restoring are not the operator
         self._build()
+        look_notifier().changed.connect(self._on_look_changed)
         self.setAcceptDrops(True)  # drop a PV name anywhere on the probe
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_MS)
@@ -173,6 +188,12 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         self.precision_spin.setSpecialValueText("from PV")
         self.precision_spin.setValue(-1)
         self.precision_spin.valueChanged.connect(self._on_format_changed)
+        # The operator's last format is every new probe's (and the next run's).
+        self._format_from_code = True
+        self.format_combo.setCurrentIndex(self.format_combo.findData(
+            read_choice(PROBE_FORMAT, [mode for _text, mode in FORMAT_CHOICES], "default")))
+        self.precision_spin.setValue(read_int(PROBE_PRECISION, -1, -1, 17))
+        self._format_from_code = False
         format_row = QHBoxLayout()
         format_row.addWidget(self.state_label, 1)
         format_row.addWidget(QLabel("Format", self))
@@ -269,8 +290,12 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         index = self.format_combo.findData(mode)
         if index < 0:
             raise ValueError(f"unknown format {mode!r}")
-        self.format_combo.setCurrentIndex(index)
-        self.precision_spin.setValue(-1 if precision is None else precision)
+        self._format_from_code = True  # a program's choice is not remembered
+        try:
+            self.format_combo.setCurrentIndex(index)
+            self.precision_spin.setValue(-1 if precision is None else precision)
+        finally:
+            self._format_from_code = False
 
     def value_text(self) -> str:
         return self.value_label.text()
@@ -363,10 +388,10 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         channel = self._channel
         if channel is None:
             self.state_label.setText("enter a PV name")
-            _set_style(self.state_label, "color: #808080;")
+            _set_style(self.state_label, f"color: {look_color('state_closed')};")
             return
         self.state_label.setText(f"● {channel.status_text()}")
-        _set_style(self.state_label, f"color: {_STATE_COLORS[channel.state]};")
+        _set_style(self.state_label, f"color: {look_color(_STATE_COLORS[channel.state])};")
 
     def _show_channel(self) -> None:
         channel = self._channel
@@ -384,7 +409,8 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         access = info.access_text if channel.connected else \
             f"{info.access_text} (when last connected)"
         fields["Access"].setText(access)
-        _set_style(fields["Access"], "" if info.write_access else "color: #a00000;")
+        _set_style(fields["Access"], "" if info.write_access
+                   else f"color: {look_color('text_bad')};")
         fields["Units"].setText(meta.units or "—")
         fields["Precision"].setText("—" if meta.precision is None else str(meta.precision))
         numeric = meta.field_type.is_numeric and not meta.is_char_array
@@ -469,8 +495,14 @@ class ProbeWidget(SingleChannelMixin, QWidget):
             self.fields["Updates/s"].setText(self._rate_text())
 
     def _on_format_changed(self, *_args: object) -> None:
+        if not self._format_from_code:
+            write_value(PROBE_FORMAT, self.format_mode())
+            write_value(PROBE_PRECISION, self.precision_spin.value())
         if self._channel is not None:
             self._show_value(self._channel.reading)
+
+    def _on_look_changed(self, _dark: bool) -> None:
+        self._show_everything()
 
     def _on_confirm_toggled(self, checked: bool) -> None:
         self.write_control.confirm_writes = checked

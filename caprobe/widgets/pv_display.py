@@ -9,11 +9,12 @@ import math
 
 import numpy as np
 from PyQt5.QtCore import QRectF, QSize, Qt, pyqtProperty
-from PyQt5.QtGui import QColor, QPainter, QPen
+from PyQt5.QtGui import QColor, QPainter, QPalette, QPen
 from PyQt5.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from caprobe.model import Reading
-from caprobe.widgets.alarm_style import DISCONNECTED_COLOR
+from caprobe.widgets.alarm_style import disconnected_color
+from caprobe.widgets.look import look_color
 from caprobe.widgets.pv_widget import PVWidgetMixin
 
 #: Shown before the first value arrives (and while a PV is unknown).
@@ -111,11 +112,11 @@ class PVLed(PVWidgetMixin, QWidget):
         rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
         state = self.is_on()
         if state is None:
-            painter.setBrush(QColor("#d0d0d0"))
-            painter.setPen(QPen(QColor(DISCONNECTED_COLOR), 1.5, Qt.DotLine))
+            painter.setBrush(QColor(look_color("lamp_unknown")))
+            painter.setPen(QPen(QColor(disconnected_color()), 1.5, Qt.DotLine))
         else:
             painter.setBrush(self._on_color if state else self._off_color)
-            painter.setPen(QPen(QColor("#303030"), 1))
+            painter.setPen(QPen(QColor(look_color("lamp_outline")), 1))
         painter.drawEllipse(rect)
 
     # Qt properties
@@ -210,15 +211,15 @@ class PVByteIndicator(PVWidgetMixin, QWidget):
                 lamp_rect = QRectF(4, y0, lamp, lamp)
                 text_rect = QRectF(lamp + 8, 3 + i * cell, self.width() - lamp - 8, cell)
             if bits is None:
-                painter.setBrush(QColor("#d0d0d0"))
-                painter.setPen(QPen(QColor(DISCONNECTED_COLOR), 1, Qt.DotLine))
+                painter.setBrush(QColor(look_color("lamp_unknown")))
+                painter.setPen(QPen(QColor(disconnected_color()), 1, Qt.DotLine))
             else:
                 painter.setBrush(self._on_color if bits[index] else self._off_color)
-                painter.setPen(QPen(QColor("#303030"), 1))
+                painter.setPen(QPen(QColor(look_color("lamp_outline")), 1))
             painter.drawEllipse(lamp_rect)
             label = (self._labels[index] if index < len(self._labels)
                      else str(self._start_bit + index))
-            painter.setPen(QColor("#202020"))
+            painter.setPen(self.palette().color(QPalette.WindowText))
             align = Qt.AlignHCenter | Qt.AlignTop if self._horizontal else Qt.AlignVCenter
             painter.drawText(text_rect, int(align), label)
 

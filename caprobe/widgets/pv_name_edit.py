@@ -11,9 +11,9 @@ from PyQt5.QtGui import QDropEvent, QKeyEvent, QKeySequence
 from PyQt5.QtWidgets import QApplication, QCompleter, QLineEdit, QWidget
 
 from caprobe.model import first_pvname, split_pvnames
-from caprobe.widgets.settings import read_list, write_list
+from caprobe.widgets.settings import PV_HISTORY, read_list, write_list
 
-HISTORY_KEY = "probe/pv_history"
+HISTORY_KEY = PV_HISTORY
 HISTORY_LENGTH = 50
 
 

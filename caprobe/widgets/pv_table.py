@@ -11,7 +11,8 @@ from PyQt5.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from caprobe.bridge import Channel, ChannelHub, default_hub
 from caprobe.model import Reading, Severity
-from caprobe.widgets.alarm_style import DISCONNECTED_COLOR, SEVERITY_COLORS
+from caprobe.widgets.alarm_style import badge_colors, disconnected_color
+from caprobe.widgets.look import look_color, look_notifier
 
 _COLUMNS = ("PV", "Value", "Alarm", "Connection")
 
@@ -46,6 +47,7 @@ class PVTable(QTableWidget):
         header.setSectionResizeMode(3, QHeaderView.ResizeToContents)
         self.setEditTriggers(QTableWidget.NoEditTriggers)
         self.setAlternatingRowColors(True)
+        look_notifier().changed.connect(self._on_look_changed)
         for name in pvnames or []:
             self.add_pv(name)
 
@@ -75,11 +77,20 @@ class PVTable(QTableWidget):
             alarm.setBackground(QColor(0, 0, 0, 0))
         else:
             alarm.setText(f"{reading.severity.name} – {reading.status}")
-            alarm.setBackground(QColor(SEVERITY_COLORS[reading.severity]))
+            fg, fill = badge_colors(reading.severity)  # text chosen against the fill
+            alarm.setForeground(QColor(fg))
+            alarm.setBackground(QColor(fill))
 
     def show_connection(self, row: int, channel: Channel) -> None:
         item = self.item(row, 3)
         item.setText("connected" if channel.connected else "disconnected")
-        item.setForeground(QColor("#006000" if channel.connected else DISCONNECTED_COLOR))
-        self.item(row, 1).setForeground(QColor("#000000" if channel.connected
-                                               else DISCONNECTED_COLOR))
+        item.setForeground(QColor(look_color("text_ok") if channel.connected
+                                  else disconnected_color()))
+        self.item(row, 1).setForeground(QColor(look_color("text") if channel.connected
+                                               else disconnected_color()))
+
+    def _on_look_changed(self, _dark: bool) -> None:
+        for row in self._rows:
+            row.on_connection(row.channel.connected)
+            if row.channel.reading is not None:
+                row.on_reading(row.channel.reading)

@@ -18,6 +18,7 @@ from caprobe.bridge import Channel
 from caprobe.model import Reading, SampleBatch
 from caprobe.model.peak_columns import PeakColumns
 from caprobe.model.ring_buffer import RingBuffer
+from caprobe.widgets.look import look_color, look_notifier
 from caprobe.widgets.pv_display import split_pv_args
 from caprobe.widgets.pv_widget import PVWidgetMixin
 
@@ -34,7 +35,7 @@ class PVMiniTrend(PVWidgetMixin, QWidget):
         self._span = float(span)
         self.buffer = RingBuffer(capacity)
         self._peaks = PeakColumns()
-        self.plot = pg.PlotWidget(background="w", enableMenu=False)
+        self.plot = pg.PlotWidget(background=look_color("plot_bg"), enableMenu=False)
         self.plot.setMouseEnabled(False, False)
         self.plot.hideButtons()
         self.plot.getPlotItem().hideAxis("bottom")
@@ -42,7 +43,9 @@ class PVMiniTrend(PVWidgetMixin, QWidget):
         self.plot.getPlotItem().setContentsMargins(0, 2, 2, 2)
         self.plot.setMinimumHeight(40)
         self.plot.setMaximumHeight(60)
-        self.curve = self.plot.plot(pen=pg.mkPen("#1f5fbf", width=1), connect="finite")
+        self.curve = self.plot.plot(pen=pg.mkPen(look_color("curve"), width=1),
+                                    connect="finite")
+        look_notifier().changed.connect(self._on_look_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -54,6 +57,10 @@ class PVMiniTrend(PVWidgetMixin, QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         return QSize(220, 70)
+
+    def _on_look_changed(self, _dark: bool) -> None:
+        self.plot.setBackground(look_color("plot_bg"))
+        self.curve.setPen(pg.mkPen(look_color("curve"), width=1))
 
     def pv_channel_changed(self, channel: Channel | None) -> None:
         self.buffer.clear()

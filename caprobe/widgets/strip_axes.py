@@ -14,6 +14,7 @@ from typing import Iterable
 import pyqtgraph as pg
 
 from caprobe.model.strip_config import AxisConfig
+from caprobe.widgets.look import look_color
 
 #: How an axis chooses its range.
 AUTO, FIXED, LIMITS = "auto", "fixed", "limits"
@@ -63,7 +64,7 @@ class YAxis:
     def set_label(self, units: Iterable[str], color: str | None) -> None:
         text = ", ".join(u for u in dict.fromkeys(units) if u)
         self.item.setLabel(f"{self.id} [{text}]" if text else self.id,
-                           color=color or "#202020")
+                           color=color or look_color("plot_text"))
 
     def scale(self, data_range: tuple[float, float], display_limits: tuple[float, float]) -> None:
         """Set the range for this redraw from the visible data or the mode."""

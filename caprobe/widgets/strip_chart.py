@@ -59,10 +59,12 @@ from caprobe.model.strip_config import (
 from caprobe.model.strip_csv import Series, write_csv
 from caprobe.model.timespan import SPAN_PRESETS, check_span, format_span, parse_span
 from caprobe.model.trace import EMPTY
+from caprobe.widgets.look import look_color, look_notifier, style_plot
 from caprobe.widgets.pv_actions import pv_actions
 from caprobe.widgets.pv_context import PVNameGestures
 from caprobe.widgets.strip_axes import AUTO, FIXED, LIMITS, YAxis
 from caprobe.widgets.strip_curve import StripCurve
+from caprobe.widgets.strip_export import CsvExport
 from caprobe.widgets.strip_legend import ALARM, CURSOR, VALUE, StripLegend
 from caprobe.widgets.strip_menus import curve_menu, fill_axes_menu
 
@@ -132,6 +134,7 @@ class StripChart(QWidget):
         self._last_now = 0.0
         self._last_width = 0
         self._message_until = 0.0  # monotonic time until which a message holds the status line
+        self._csv_export: CsvExport | None = None
         self.redraw_count = 0
         self._build_plot()
         self._axes: dict[str, YAxis] = {}
@@ -142,10 +145,12 @@ class StripChart(QWidget):
         self._timer.timeout.connect(self._on_timer_timeout)
         self.set_redraw_rate(redraw_hz)
         self.setAcceptDrops(True)
+        self._style_plot()
+        look_notifier().changed.connect(self._on_look_changed)
 
     # -- construction ----------------------------------------------------------
     def _build_plot(self) -> None:
-        self.plot_view = pg.GraphicsView(background="w")
+        self.plot_view = pg.GraphicsView()  # coloured by _style_plot
         self.plot_view.setAcceptDrops(False)  # drops go to the chart
         self.plot_view.setMinimumHeight(220)
         self._container = QGraphicsWidget()
@@ -165,12 +170,11 @@ class StripChart(QWidget):
         # Grid lines at the time ticks only, drawn by the axis: a GridItem
         # regenerates hundreds of lines on every scroll (a third of a frame).
         self._time_axis.setGrid(40)
-        self._cursor_line = pg.InfiniteLine(angle=90, movable=False,
-                                            pen=pg.mkPen("#606060", style=Qt.DashLine))
+        self._cursor_line = pg.InfiniteLine(angle=90, movable=False)
         self._cursor_line.setVisible(False)
         self._cursor_line.setZValue(20)
         self._main_view.addItem(self._cursor_line, ignoreBounds=True)
-        self._paused_text = pg.TextItem("", color="#b05000", anchor=(1, 0))
+        self._paused_text = pg.TextItem("", anchor=(1, 0))
         self._paused_text.setZValue(30)
         self._main_view.addItem(self._paused_text, ignoreBounds=True)
         self.plot_view.scene().sigMouseMoved.connect(self._on_scene_mouse_moved)
@@ -540,18 +544,44 @@ class StripChart(QWidget):
         self.set_time_span(config.span)
 
     def export_csv(self, path: str | Path, visible_only: bool = False) -> int:
-        """Write samples (all, or those in the visible time range); returns rows written."""
+        """Write samples (all, or those in the visible time range); returns rows written.
+
+        Runs on the calling thread, to the end: for a program or a test. The
+        File menu uses ``export_csv_in_background``, which keeps the window
+        responsive for a whole buffer.
+        """
+        rows = write_csv(path, self._csv_series(visible_only, copy=False))
+        log.info("strip chart: %d samples exported to %s", rows, path)
+        return rows
+
+    def export_csv_in_background(self, path: str | Path, visible_only: bool = False
+                                 ) -> CsvExport | None:
+        """Export on a worker thread with a progress dialog (Cancel); None if one is running.
+
+        The samples are copied now, so the file holds the buffer as it is at
+        this moment while the chart goes on recording. The outcome goes to
+        the status line (and a message box for an error); ``finished`` on
+        the returned object says which it was.
+        """
+        if self._csv_export is not None and self._csv_export.running:
+            self.show_message(f"Still exporting to {self._csv_export.path}: wait or cancel it")
+            return None
+        self._csv_export = CsvExport(self, path, self._csv_series(visible_only, copy=True),
+                                     report=self.show_message)
+        return self._csv_export
+
+    def _csv_series(self, visible_only: bool, copy: bool) -> list[Series]:
         start, stop = self.visible_range() if visible_only else (-math.inf, math.inf)
         series = []
         for name, curve in self._curves.items():
             b = curve.buffer
             t = b.times()
             i, j = np.searchsorted(t, start, "left"), np.searchsorted(t, stop, "right")
-            series.append(Series(name, t[i:j], b.values()[i:j], b.severities()[i:j],
-                                 b.statuses()[i:j]))
-        rows = write_csv(path, series)
-        log.info("strip chart: %d samples exported to %s", rows, path)
-        return rows
+            columns = [t[i:j], b.values()[i:j], b.severities()[i:j], b.statuses()[i:j]]
+            if copy:  # the buffers are views that the next frame overwrites
+                columns = [np.array(column) for column in columns]
+            series.append(Series(name, *columns))
+        return series
 
     def export_png(self, path: str | Path) -> bool:
         self.redraw(force=True)
@@ -665,6 +695,7 @@ class StripChart(QWidget):
     def _add_axis(self, axis_id: str, side: str, view: pg.ViewBox | None = None,
                   auto_created: bool = False) -> YAxis:
         axis = YAxis(axis_id, side, view, auto_created)
+        style_plot(None, [axis.item])
         self._axes[axis_id] = axis
         if view is None:
             axis.view.setZValue(0)  # behind the main view, which takes the mouse
@@ -705,6 +736,20 @@ class StripChart(QWidget):
             grid.addItem(axis.item, 0, col)
         grid.setColumnStretchFactor(plot_col, 1)
         self._update_axis_labels()
+
+    def _style_plot(self) -> None:
+        """Background, axes, cursor and pause marks in the current light or dark look."""
+        style_plot(self.plot_view, [self._time_axis, *(a.item for a in self._axes.values())])
+        self._cursor_line.setPen(pg.mkPen(look_color("cursor"), style=Qt.DashLine))
+        self._paused_text.setColor(look_color("paused"))
+        self._update_axis_labels()
+
+    def _on_look_changed(self, _dark: bool) -> None:
+        self._style_plot()
+        self._sync_pause_controls()
+        self.legend.restyle()
+        self._update_legend()
+        self.redraw(force=True)
 
     def _update_axis_labels(self) -> None:
         for axis in self._axes.values():
@@ -850,7 +895,8 @@ class StripChart(QWidget):
         try:
             seconds = parse_span(text)
         except ValueError as exc:
-            self.span_combo.lineEdit().setStyleSheet("background: #ffd8d8;")
+            self.span_combo.lineEdit().setStyleSheet(
+                f"background: {look_color('invalid_bg')};")
             self.show_message(str(exc))
             log.warning("strip chart: %s", exc)
             return
@@ -872,7 +918,7 @@ class StripChart(QWidget):
         self.pause_button.setText("Resume" if self._paused else "Pause")
         self.pause_button.blockSignals(False)
         self.live_button.setEnabled(self._paused)
-        self.live_button.setStyleSheet("font-weight: bold; color: #b05000;"
+        self.live_button.setStyleSheet(f"font-weight: bold; color: {look_color('paused')};"
                                        if self._paused else "")
         self._dirty = True
 
@@ -953,7 +999,7 @@ class StripChart(QWidget):
     def _export_csv(self, visible_only: bool) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export CSV", "strip.csv", "CSV (*.csv)")
         if path:
-            self._guarded(f"Exported to {path}", self.export_csv, path, visible_only)
+            self.export_csv_in_background(path, visible_only)
 
     def _on_export_png_action(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export PNG", "strip.png", "PNG (*.png)")

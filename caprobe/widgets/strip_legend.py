@@ -12,6 +12,7 @@ from PyQt5.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTable
 
 from caprobe.model import Severity
 from caprobe.widgets.alarm_style import badge_colors, text_color
+from caprobe.widgets.look import look_color
 
 COLUMNS = ("PV", "Value", "Alarm", "Axis", "At cursor")
 PV, VALUE, ALARM, AXIS, CURSOR = range(len(COLUMNS))
@@ -102,7 +103,7 @@ class StripLegend(QTableWidget):
         item = self.item(row, column)
         self._updating = True
         item.setText(text)
-        item.setForeground(QBrush(QColor(fg or "#000000")))
+        item.setForeground(QBrush(QColor(fg or look_color("text"))))
         item.setBackground(QBrush(QColor(bg)) if bg else QBrush())
         if tooltip is not None:
             item.setToolTip(tooltip)
@@ -115,6 +116,10 @@ class StripLegend(QTableWidget):
     def set_value(self, pvname: str, text: str, severity: Severity | None,
                   tooltip: str | None = None) -> None:
         self.set_cell(pvname, VALUE, text, text_color(severity), tooltip=tooltip)
+
+    def restyle(self) -> None:
+        """Forget what the cells show, so the next update rewrites them (a new look)."""
+        self._cache.clear()
 
     def text(self, pvname: str, column: int) -> str:
         row = self._rows.get(pvname)

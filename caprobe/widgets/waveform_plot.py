@@ -32,7 +32,13 @@ from PyQt5.QtWidgets import (
 
 from caprobe.bridge import Channel, ChannelHub, default_hub
 from caprobe.model import ConnectionState, FieldType, Metadata, Reading, SampleBatch, alarm_text
-from caprobe.widgets.alarm_style import DISCONNECTED_COLOR, severity_badge_style, severity_style
+from caprobe.widgets.alarm_style import (
+    DISCONNECTED_COLOR,
+    disconnected_color,
+    severity_badge_style,
+    severity_style,
+)
+from caprobe.widgets.look import look_color, look_notifier, plot_item_axes, style_plot
 from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, channel_tooltip_lines
 from caprobe.widgets.single_channel import SingleChannelMixin
 
@@ -42,7 +48,7 @@ STATUS_REFRESH_MS = 500
 #: Upper bound on waterfall cells (rows x columns, float64: 32 MB). Beyond it,
 #: columns are binned to the maximum of each ``k`` neighbours.
 MAX_WATERFALL_CELLS = 4_000_000
-#: Same curve colour as the probe's array plot.
+#: Same curve colour as the probe's array plot (the light look's: see ``widgets.look``).
 CURVE_COLOR = "#1f5fbf"
 #: Space for y tick labels while the waterfall is shown (pixels).
 AXIS_TEXT_WIDTH = 52
@@ -209,6 +215,8 @@ class WaveformPlot(SingleChannelMixin, QWidget):
         self._status_timer.setInterval(STATUS_REFRESH_MS)
         self._status_timer.timeout.connect(self._on_status_timer_timeout)
         self._style_curve(True, False)
+        self._style_plots()
+        look_notifier().changed.connect(self._on_look_changed)
         if waterfall:
             self.set_waterfall(True)
         if pvname:
@@ -246,14 +254,12 @@ class WaveformPlot(SingleChannelMixin, QWidget):
         header.addWidget(self.alarm_label)
 
         self.note_label = QLabel(self)
-        self.note_label.setStyleSheet(f"color: {DISCONNECTED_COLOR};")
-        self.note_label.setVisible(False)
+        self.note_label.setVisible(False)  # coloured by _style_plots
 
         # One graphics scene with the line plot above the waterfall: its grid
         # gives both view boxes the same width (the colour bar sits in a
         # column of its own), so element i is at the same x in both.
         self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground("w")
         self.graphics.setMinimumHeight(140)
         self.plot = self.graphics.addPlot(row=0, col=0)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
@@ -554,7 +560,7 @@ class WaveformPlot(SingleChannelMixin, QWidget):
         if (connected, single) == self._curve_style:
             return
         self._curve_style = (connected, single)
-        color = CURVE_COLOR if connected else DISCONNECTED_COLOR
+        color = look_color("curve") if connected else disconnected_color()
         pen = pg.mkPen(color, width=1.5, style=Qt.SolidLine if connected else Qt.DashLine)
         self.curve.setPen(pen)
         if single:  # a line through one point draws nothing
@@ -681,6 +687,18 @@ class WaveformPlot(SingleChannelMixin, QWidget):
     def _on_status_timer_timeout(self) -> None:
         if self.isVisible():
             self._show_note()
+
+    def _style_plots(self) -> None:
+        """Background, axes and notes in the current light or dark look."""
+        style_plot(self.graphics, [*plot_item_axes(self.plot), *plot_item_axes(self.image_plot),
+                                   self.color_bar.axis])
+        self.note_label.setStyleSheet(f"color: {disconnected_color()};")
+
+    def _on_look_changed(self, _dark: bool) -> None:
+        self._style_plots()
+        style, self._curve_style = self._curve_style, (None, None)
+        self._style_curve(*style)  # same state, the new look's colours
+        self._show_connection()
 
     def _on_redraw_timer_timeout(self) -> None:
         self._redraw()

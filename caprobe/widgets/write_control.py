@@ -44,13 +44,24 @@ from caprobe.model import FieldType, Metadata, PutRejected, Reading, parse_entry
 from caprobe.model.coerce import MAX_STRING_BYTES
 from caprobe.model.entry import control_limits_set
 from caprobe.model.format import format_number
+from caprobe.widgets.look import look_color, look_notifier
 
 #: Arrays longer than this are not mirrored into the entry on every update.
 MIRRORED_ARRAY_LIMIT = 64
 
+#: The entry while typed but not written, and while its text cannot be
+#: written, in the light look (``entry_style`` gives the current look's).
 EDITING_STYLE = "background-color: #fff4c2; border: 2px solid #d9a400;"
 INVALID_STYLE = "background-color: #ffe0e0; border: 2px solid #d00000;"
-_OK_COLOR, _BAD_COLOR, _INFO_COLOR = "#006000", "#c00000", "#505050"
+#: Status line colours: roles of ``widgets.look``.
+_OK_COLOR, _BAD_COLOR, _INFO_COLOR, _WARN_COLOR = "text_ok", "text_bad", "text_info", "text_warn"
+
+
+def entry_style(invalid: bool = False) -> str:
+    """The editing (or invalid) highlight of an entry in the current look."""
+    kind = "invalid" if invalid else "editing"
+    return (f"background-color: {look_color(kind + '_bg')}; "
+            f"border: 2px solid {look_color(kind + '_border')};")
 #: What the status line currently says, so that a state change clears only
 #: its own message: a write's outcome stays until the next one.
 _OUTCOME, _EDITING, _BLOCKED = "outcome", "editing", "blocked"
@@ -134,6 +145,8 @@ class WriteControl(QWidget):
         self._editing = False
         self._confirming = False
         self._status_kind = _OUTCOME
+        self._status_color = _INFO_COLOR
+        self._entry_invalid = False
         self._unresolved = ""  # the last write's failure, shown until a write succeeds
         self._metadata = Metadata()
 
@@ -149,7 +162,7 @@ class WriteControl(QWidget):
         self.write_button = QPushButton("Write", self)
         self.write_button.setFocusPolicy(Qt.NoFocus)  # clicking it must not revert the entry
         self.note_label = QLabel(self)
-        self.note_label.setStyleSheet(f"color: {_INFO_COLOR};")
+        self.note_label.setStyleSheet(f"color: {look_color(_INFO_COLOR)};")
         self.status_label = QLabel(self)
         self.status_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.status_label.setWordWrap(True)
@@ -172,6 +185,7 @@ class WriteControl(QWidget):
         self.combo.activated.connect(self._on_combo_activated)
         self.write_button.clicked.connect(self._on_write_button_clicked)
         self.set_channel(channel)
+        look_notifier().changed.connect(self._on_look_changed)
 
     # -- public --------------------------------------------------------------
     @property
@@ -351,9 +365,16 @@ class WriteControl(QWidget):
         return sent
 
     def _show_status(self, text: str, color: str, kind: str = _OUTCOME) -> None:
+        """``color`` is a look role (``_OK_COLOR``...), so a new look can recolour it."""
         self._status_kind = kind
-        self.status_label.setStyleSheet(f"color: {color};")
+        self._status_color = color
+        self.status_label.setStyleSheet(f"color: {look_color(color)};")
         self.status_label.setText(text)
+
+    def _on_look_changed(self, _dark: bool) -> None:
+        self.note_label.setStyleSheet(f"color: {look_color(_INFO_COLOR)};")
+        self.status_label.setStyleSheet(f"color: {look_color(self._status_color)};")
+        self._restyle(self._entry_invalid)
 
     def _clear_status(self, kind: str) -> None:
         """Clear the status line if it still shows a message of this kind."""
@@ -362,10 +383,11 @@ class WriteControl(QWidget):
             self.status_label.clear()
 
     def _restyle(self, invalid: bool = False) -> None:
+        self._entry_invalid = invalid
         if not self._editing:
             self.line_edit.setStyleSheet("")
         else:
-            self.line_edit.setStyleSheet(INVALID_STYLE if invalid else EDITING_STYLE)
+            self.line_edit.setStyleSheet(entry_style(invalid))
 
     # -- slots ---------------------------------------------------------------
     def _on_channel_reading_changed(self, reading: Reading) -> None:
@@ -405,7 +427,7 @@ class WriteControl(QWidget):
         extra = ""
         if self._metadata.field_type == FieldType.STRING:
             extra = f" ({len(text.encode('utf-8'))}/{MAX_STRING_BYTES} bytes)"
-        self._show_status(f"editing — Enter writes, Escape reverts{extra}", "#8a6d00",
+        self._show_status(f"editing — Enter writes, Escape reverts{extra}", _WARN_COLOR,
                           _EDITING)
 
     def _on_line_edit_return_pressed(self) -> None:
