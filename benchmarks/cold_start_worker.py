@@ -26,6 +26,7 @@ T_FIRST_LINE = time.time()  # before any other import: the clock starts here
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +103,12 @@ def watch_first_value_paint(app, widget, marks: Milestones) -> None:
 def main() -> None:
     tool, pvname, result_file, spawned_at = sys.argv[1:5]
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # A first start, as a new user sees it: caprobe's settings and log go to an
+    # empty folder of this run, never to the user's own (saved window layouts
+    # would change what is measured from run to run).
+    scratch = tempfile.mkdtemp(prefix="caprobe-cold-start-")
+    os.environ["CAPROBE_CONFIG_DIR"] = os.path.join(scratch, "config")
+    os.environ["CAPROBE_DATA_DIR"] = os.path.join(scratch, "data")
     marks = Milestones()
     if tool == "pydm":
         app, window, value_widget = open_pydm(pvname, marks)

@@ -81,7 +81,7 @@ MISTYPED_PV = "demo:setpiont"
 
 def run_cli(args: list[str], env: dict[str, str]) -> int:
     cmd = [sys.executable, "-m", "caprobe.app.cli", *args]
-    return subprocess.run(cmd, env=env, timeout=120).returncode
+    return subprocess.run(cmd, check=False, env=env, timeout=120).returncode
 
 
 def cli_shots() -> int:
@@ -333,7 +333,8 @@ def main(argv: list[str]) -> int:
         if name == "cli":
             failed += cli_shots()
         else:  # a fresh process: a new CA context for this group's IOC
-            failed += subprocess.run([sys.executable, __file__, name], timeout=600).returncode != 0
+            failed += subprocess.run([sys.executable, __file__, name], check=False,
+                                     timeout=600).returncode != 0
     return 1 if failed else 0
 
 

@@ -45,6 +45,17 @@ def test_demo_screenshot(tmp_path):
     assert image.width() > 600 and image.height() > 300
 
 
+def test_an_example_panel_runs_on_its_own_demo_ioc(tmp_path):
+    """--demo starts the demo IOC for the panel; the demo says where other clients find it."""
+    out = tmp_path / "panel.png"
+    result = caprobe("panel", "--example", "demo_overview", "--demo", "--screenshot", str(out),
+                     "--timeout", "30", "--settle", "0.5")
+    assert result.returncode == 0, (result.stdout[-1000:], result.stderr[-2000:])
+    assert QImage(str(out)).width() > 300
+    assert "caprobe: demo IOC serving demo:* on 127.0.0.1:" in result.stdout
+    assert "EPICS_CA_ADDR_LIST=127.0.0.1:" in result.stdout
+
+
 def test_probe_screenshot_of_unknown_pv_fails_clearly(tmp_path):
     result = caprobe("probe", "nobody:home", "--screenshot", str(tmp_path / "x.png"),
                      "--timeout", "2")

@@ -321,11 +321,13 @@ def test_storm_with_widgets_created_and_destroyed_leaves_nothing_behind(
     labels[0].show()  # one on screen is enough to paint; all of them update
     qtbot.waitUntil(lambda: all(label.channel.connected for label in labels), timeout=30_000)
     heartbeat.start()  # the storm is on and every PV shown: measured from here
-    # Known miss of the 100 ms target (issue 6 note): with 1000 labels taking
-    # 10,000 updates/s and widgets coming and going, frames of 80-200 ms were
-    # measured here; the bound still catches a freeze.
-    heartbeat.limit_ms = 400.0
-    heartbeat.limit_reason = "known miss: 1000 labels at 10,000 updates/s"
+    if backend_name == "caproto":
+        # Known miss (README, load benchmark): caproto's pure-Python client
+        # takes ~60 us of the GIL per update, and at 10,000 updates/s a
+        # frame now and then waits just past 100 ms (101 ms seen). libca
+        # (pyepics) holds the 100 ms limit here.
+        heartbeat.limit_ms = 250.0
+        heartbeat.limit_reason = "known miss on caproto: 10,000 updates/s through pure Python"
     created = destroyed = 0
     deadline = time.monotonic() + STORM_SECONDS
     caplog.set_level(logging.WARNING)

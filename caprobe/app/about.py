@@ -42,6 +42,7 @@ EPICS_DEFAULTS = (
     ("EPICS_CA_NAME_SERVERS", ""),
     ("EPICS_CA_SERVER_PORT", "5064"),
     ("EPICS_CA_REPEATER_PORT", "5065"),
+    ("EPICS_CA_AUTO_ARRAY_BYTES", "YES"),  # YES: libca sizes buffers as needed (base 3.16.1+)
     ("EPICS_CA_MAX_ARRAY_BYTES", "16384"),
     ("EPICS_CA_CONN_TMO", "30.0"),
     ("EPICS_CA_BEACON_PERIOD", "15.0"),

@@ -105,8 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "widgets. Nothing is written to any PV when a panel opens.")
     panel.add_argument("file", nargs="?", help="panel file (.toml) or form (.ui)")
     panel.add_argument("--example", metavar="NAME",
-                       help="open a panel shipped with caprobe, e.g. demo_overview (with "
-                            "'caprobe demo' running)")
+                       help="open a panel shipped with caprobe, e.g. demo_overview (its PVs "
+                            "are the demo IOC's: add --demo)")
+    panel.add_argument("--demo", action="store_true",
+                       help="start the embedded demo IOC on loopback (as 'caprobe demo' does) "
+                            "and show the panel against it")
     panel.add_argument("--list-examples", action="store_true",
                        help="list the shipped example panels and their files, and exit")
     panel.add_argument("-m", "--macros", default="", metavar="NAME=VALUE,...",
@@ -158,13 +161,7 @@ def _run_command(args: argparse.Namespace) -> int:
         return run_panel(args)
     try:
         if args.command == "demo":
-            demo_ioc = start_demo_ioc()
-            # Stop the IOC at interpreter exit, after the CA client library
-            # has shut down (atexit runs last-registered first, and libca's
-            # finaliser registers later, on import): stopping it while the
-            # client's circuit is still open makes libca print "Connection
-            # reset by peer" on every demo exit.
-            atexit.register(stop_process, demo_ioc)
+            _start_demo_for_this_process()
             return run_window(args, DEMO_PVS, "caprobe demo", probe_pvnames=[DEMO_PROBE_PV],
                               strip_pvnames=DEMO_STRIP_PVS, central="strip",
                               strip_options={"span": DEMO_STRIP_SPAN})
@@ -215,6 +212,8 @@ def run_panel(args: argparse.Namespace) -> int:
         except PanelError as exc:
             print(f"caprobe: error: {exc}", file=sys.stderr)
             return 2
+    if args.demo:
+        _start_demo_for_this_process()
     try:
         return run_window(args, [], "caprobe panel", panel=panel)
     except PanelError as exc:
@@ -287,6 +286,21 @@ def _last_strip_config():
         return None
     print(f"caprobe: reopening the last strip chart ({len(config.curves)} PVs)")
     return config
+
+
+def _start_demo_for_this_process() -> subprocess.Popen:
+    """The demo IOC for this run: stopped when caprobe exits; its address printed."""
+    demo_ioc = start_demo_ioc()
+    # Stop the IOC at interpreter exit, after the CA client library has shut
+    # down (atexit runs last-registered first, and libca's finaliser
+    # registers later, on import): stopping it while the client's circuit is
+    # still open makes libca print "Connection reset by peer" on every exit.
+    atexit.register(stop_process, demo_ioc)
+    # Other clients (caget, a second caprobe) find it only on its own port.
+    print(f"caprobe: demo IOC serving demo:* on 127.0.0.1:{demo_ioc.port} (other clients: "
+          f"EPICS_CA_AUTO_ADDR_LIST=NO EPICS_CA_ADDR_LIST=127.0.0.1:{demo_ioc.port})",
+          flush=True)
+    return demo_ioc
 
 
 def start_demo_ioc(*ioc_args: str, port: int | None = None) -> subprocess.Popen:

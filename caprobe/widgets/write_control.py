@@ -290,7 +290,10 @@ class WriteControl(QWidget):
         else:
             self.editors.setCurrentWidget(self.line_edit)
             note = self._entry_note(meta)
-        self.note_label.setText(note if self._channel is not None else "")
+        # Until the channel has connected once, its type is not known: the
+        # default metadata would read "DBF_DOUBLE" for any PV.
+        known = self._channel is not None and self._channel.info is not None
+        self.note_label.setText(note if known else "")
         self.write_button.setVisible(self._uses_line_edit())
 
     @staticmethod
