@@ -39,6 +39,8 @@ import sys
 import time
 from pathlib import Path
 
+from caprobe.app.ports import LOOPBACK_CA_ENV
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 IMAGES = HERE / "images"
@@ -46,13 +48,7 @@ IMAGES = HERE / "images"
 #: Channel Access stays on loopback: the clients search 127.0.0.1 only and the
 #: demo IOC listens and sends beacons there only (the IOC sets the EPICS_CAS_*
 #: variables itself too; start_demo_ioc narrows EPICS_CA_ADDR_LIST to its port).
-LOOPBACK_ENV = {
-    "EPICS_CA_AUTO_ADDR_LIST": "NO",
-    "EPICS_CA_ADDR_LIST": "127.0.0.1",
-    "EPICS_CAS_INTF_ADDR_LIST": "127.0.0.1",
-    "EPICS_CAS_AUTO_BEACON_ADDR_LIST": "NO",
-    "EPICS_CAS_BEACON_ADDR_LIST": "127.0.0.1",
-}
+LOOPBACK_ENV = LOOPBACK_CA_ENV
 
 DEMO_SHOTS = {
     "demo.png": ["demo", "--settle", "30"],  # some history on the chart

@@ -18,7 +18,7 @@ from caprobe.app import about, logfile
 from caprobe.app.main_window import MainWindow
 from caprobe.bridge.hub import client_identity
 from caprobe.widgets import settings as S
-from tests.helpers import WAIT
+from tests.helpers import WAIT, ioc_value, ioc_write
 from tests.iocs.harness import ROOT
 
 
@@ -133,9 +133,15 @@ def test_writes_and_their_outcome_reach_the_log_file(qtbot, hub, caproto_ioc, lo
     pv = caproto_ioc.prefix + "ao"
     channel = hub.channel(pv)
     qtbot.waitUntil(lambda: channel.connected and channel.reading is not None, timeout=WAIT)
-    with qtbot.waitSignal(channel.put_finished, timeout=WAIT) as finished:
-        assert channel.put(2.25)
-    assert finished.args[0] is True
+    original = channel.reading.value
+    try:
+        with qtbot.waitSignal(channel.put_finished, timeout=WAIT) as finished:
+            assert channel.put(2.25)
+        assert finished.args[0] is True
+    finally:
+        # The IOC is shared by the session: later tests expect its initial value.
+        ioc_write(pv, original)
+        qtbot.waitUntil(lambda: ioc_value(pv) == original, timeout=WAIT)
     channel.release()
     for handler in logging.getLogger().handlers:
         handler.flush()

@@ -15,6 +15,16 @@ import random
 import socket
 from pathlib import Path
 
+#: Channel Access on loopback only, for IOCs this program starts and their
+#: clients: searches go to 127.0.0.1, servers listen and send beacons there.
+LOOPBACK_CA_ENV = {
+    "EPICS_CA_AUTO_ADDR_LIST": "NO",
+    "EPICS_CA_ADDR_LIST": "127.0.0.1",
+    "EPICS_CAS_INTF_ADDR_LIST": "127.0.0.1",
+    "EPICS_CAS_AUTO_BEACON_ADDR_LIST": "NO",
+    "EPICS_CAS_BEACON_ADDR_LIST": "127.0.0.1",
+}
+
 #: Ports are drawn from here, below Linux's ephemeral range (32768-60999 by
 #: default; read from the system where it tells us).
 LOW_PORT = 20000

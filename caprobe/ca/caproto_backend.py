@@ -314,7 +314,14 @@ class CaprotoBackend(WorkerBackend):
     def _close_channel(self, sub: _CaprotoSubscription) -> None:
         try:
             for caproto_sub, token in sub.tokens:
-                caproto_sub.remove_callback(token)
+                try:
+                    caproto_sub.remove_callback(token)
+                except Exception:
+                    # After a reconnect caproto may refuse to unsubscribe a
+                    # subscription made on the previous channel ("for a
+                    # different Channel"); the channel is cleared below anyway.
+                    log.debug("unsubscribe of %s refused by caproto", sub.pvname,
+                              exc_info=True)
             sub.tokens = []
             pv = sub.pv
             if pv is not None:

@@ -14,16 +14,15 @@ import sys
 import time
 from pathlib import Path
 
-from caprobe.app.ports import free_port  # noqa: F401 (tests and benchmarks take it from here)
+from caprobe.app.ports import (
+    LOOPBACK_CA_ENV,
+    free_port,  # noqa: F401 (tests and benchmarks take it from here)
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
 LOOPBACK_ENV = {
-    "EPICS_CA_AUTO_ADDR_LIST": "NO",
-    "EPICS_CA_ADDR_LIST": "127.0.0.1",
-    "EPICS_CAS_INTF_ADDR_LIST": "127.0.0.1",
-    "EPICS_CAS_AUTO_BEACON_ADDR_LIST": "NO",
-    "EPICS_CAS_BEACON_ADDR_LIST": "127.0.0.1",
+    **LOOPBACK_CA_ENV,
     # The IOC's own CA client and PV Access must stay on loopback too.
     "EPICS_PVA_AUTO_ADDR_LIST": "NO",
     "EPICS_PVA_ADDR_LIST": "127.0.0.1",
