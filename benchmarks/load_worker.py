@@ -278,7 +278,13 @@ def scenario_strip(run: Run) -> None:
     started = time.time()
     chart = run.tool.build_strip(names, args.span, args.capacity, args.redraw_hz)
     built = time.time()
-    show_plot(run, chart)
+    measure_plot(run, chart, started, built)
+
+
+def measure_plot(run: Run, plot, started: float, built: float) -> None:
+    """The common run of the plot scenarios once their widget is built: show, wait, measure."""
+    args = run.args
+    show_plot(run, plot)
     run.stage("waiting for values")
     run.result["connect"] = wait_for_values(run, started, built)
     run.stage("warm-up")
@@ -293,13 +299,7 @@ def scenario_waveform(run: Run) -> None:
     started = time.time()
     plot = run.tool.build_waveform(f"{args.prefix}wave")
     built = time.time()
-    show_plot(run, plot)
-    run.stage("waiting for values")
-    run.result["connect"] = wait_for_values(run, started, built)
-    run.stage("warm-up")
-    run.loop(args.warmup)
-    run.stage("measuring")
-    run.result["window"] = measure(run, args.duration)
+    measure_plot(run, plot, started, built)
 
 
 SCENARIOS = {"labels": scenario_labels, "connect": scenario_connect,

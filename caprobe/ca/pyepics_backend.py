@@ -307,15 +307,16 @@ def _subscribe_values(sub: _PyepicsSubscription, mask: int) -> tuple[Any, Any, A
     holds raw pointers into it, so it lives in ``sub.monitors``.
     """
     ftype = _ca.promote_fieldtype(_ca.field_type(sub.chid), use_time=True)
+    callback = _value_event_callback()
     user_arg = ctypes.py_object(sub)
     event_id = ctypes.c_void_p()
     # count 0: the server's current length, so a waveform with NORD < NELM
     # arrives at its real size.
-    status = _ca.libca.ca_create_subscription(ftype, 0, sub.chid, mask, _value_event_callback(),
-                                              user_arg, ctypes.byref(event_id))
+    status = _ca.libca.ca_create_subscription(ftype, 0, sub.chid, mask, callback, user_arg,
+                                              ctypes.byref(event_id))
     if status != _ECA_NORMAL:
         raise RuntimeError(f"cannot subscribe to {sub.pvname}: {_ca.message(status)}")
-    return (_value_event_callback(), user_arg, event_id)
+    return (callback, user_arg, event_id)
 
 
 _VALUE_EVENT_CALLBACK: Any = None
