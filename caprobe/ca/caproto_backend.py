@@ -247,6 +247,15 @@ class CaprotoBackend(WorkerBackend):
         # has already closed. Join its (daemon) threads with a bound instead,
         # so closing a hub can never hang.
         context = self._context
+        deadline = time.monotonic() + TEARDOWN_JOIN_S  # one bound for every join below
+        # Stop the thread that reads the circuits' sockets first. Left running,
+        # it submits callbacks to the executors shut down below ("cannot
+        # schedule new futures after shutdown") or reads a socket disconnect()
+        # has just closed ("Bad file descriptor"); caproto logs both as errors.
+        context.selector.stop()
+        reader = getattr(context.selector, "thread", None)
+        if reader is not None:
+            reader.join(timeout=max(0.0, deadline - time.monotonic()))
         # Each circuit's callback executor may hold thousands of queued
         # monitor events after a storm; disconnect() waits for them all
         # (seconds, for events every subscriber now drops). Cancel them first.
@@ -275,7 +284,6 @@ class CaprotoBackend(WorkerBackend):
             (broadcaster, "_check_for_unresponsive_servers_thread"),
             (broadcaster.selector, "thread"),
         )]
-        deadline = time.monotonic() + TEARDOWN_JOIN_S  # one bound for them all
         for thread in filter(None, threads):
             thread.join(timeout=max(0.0, deadline - time.monotonic()))
             if thread.is_alive():
