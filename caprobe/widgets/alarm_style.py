@@ -82,14 +82,33 @@ def border_color(severity: Severity) -> str:
     return SEVERITY_COLORS[severity]
 
 
-def severity_style(severity: Severity | None, connected: bool = True) -> str:
-    """A stylesheet fragment for a value shown with this alarm state."""
+def value_rules(severity: Severity | None, connected: bool = True, *,
+                colors: bool = True, border: bool = True) -> list[str]:
+    """Stylesheet rules for a value shown with this alarm state.
+
+    The one rule for every widget that shows a value: ``colors`` and
+    ``border`` are its ``alarmSensitive`` and ``alarmBorder`` switches. The
+    disconnected look (grey, dotted) is always on: a stale value must never
+    pass for a live one.
+    """
     if not connected or severity is None:
         grey = disconnected_color()
-        return f"color: {grey}; border: {DISCONNECTED_BORDER} {grey};"
-    border = BORDERS[severity]
-    border_colour = "" if severity == Severity.NO_ALARM else f" {border_color(severity)}"
-    return f"color: {text_color(severity)}; border: {border}{border_colour};"
+        return [f"color: {grey}", f"border: {DISCONNECTED_BORDER} {grey}"]
+    rules = []
+    if colors:
+        rules.append(f"color: {text_color(severity)}")
+    if border:
+        pattern = BORDERS[severity]
+        colour = "" if severity == Severity.NO_ALARM else f" {border_color(severity)}"
+        rules.append(f"border: {pattern}{colour}")
+    return rules
+
+
+def severity_style(severity: Severity | None, connected: bool = True, *,
+                   colors: bool = True, border: bool = True) -> str:
+    """A stylesheet fragment for a value shown with this alarm state (see ``value_rules``)."""
+    return "".join(f"{rule}; " for rule in value_rules(severity, connected, colors=colors,
+                                                           border=border)).rstrip()
 
 
 def text_color(severity: Severity | None, connected: bool = True) -> str:
@@ -108,8 +127,17 @@ def badge_colors(severity: Severity | None, connected: bool = True) -> tuple[str
     return _BADGE_TEXT[severity], SEVERITY_COLORS[severity]
 
 
-def severity_badge_style(severity: Severity | None, connected: bool = True) -> str:
-    """A stylesheet fragment for an alarm label: filled, with the same borders."""
+def severity_badge_style(severity: Severity | None, connected: bool = True, *,
+                         colors: bool = True) -> str:
+    """A stylesheet fragment for an alarm label: filled, with the same borders.
+
+    With ``colors`` off (a widget's ``alarmSensitive`` switched off) a
+    connected PV's badge is plain text in a thin frame: the words still say
+    the severity, nothing flashes. Disconnected stays grey either way.
+    """
+    if not colors and connected and severity is not None:
+        return (f"color: {text_color(Severity.NO_ALARM)}; background-color: transparent; "
+                f"border: 1px solid {disconnected_color()};")
     fg, fill = badge_colors(severity, connected)
     if not connected or severity is None:
         return (f"color: {fg}; background-color: {fill}; "

@@ -11,7 +11,10 @@ legend behave alike:
   copy the PV name (to the clipboard and the X11 selection, as EPICS
   users expect from MEDM and caQtDM) and middle-drag to drag it out as
   text;
-* ``channel_tooltip_lines(channel, value_text)``: the tooltip's PV lines.
+* ``pv_tooltip_text(...)``: what every PV tooltip says (PV name, value,
+  alarm, connection, host, access, why writing is blocked), and
+  ``PVToolTips``, an event filter that builds it only when a composite
+  widget's part is hovered (never per update).
 
 Threads: GUI thread only.
 """
@@ -21,7 +24,7 @@ from typing import Callable
 
 from PyQt5.QtCore import QEvent, QMimeData, QObject, QPoint, Qt
 from PyQt5.QtGui import QClipboard, QDrag, QMouseEvent
-from PyQt5.QtWidgets import QApplication, QMenu, QWidget
+from PyQt5.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
 from caprobe.bridge import Channel
 from caprobe.model import alarm_text
@@ -152,3 +155,45 @@ def channel_tooltip_lines(channel: Channel | None, value_text: Callable[[], str]
         lines.append(f"host: {info.host}")
         lines.append(f"access: {info.access_text}")
     return lines
+
+
+def pv_tooltip_text(pvname: str, channel: Channel | None,
+                    value_text: Callable[[], str] | None, *, block_reason: str = "",
+                    extra: tuple[str, ...] | list[str] = ()) -> str:
+    """The tooltip of a widget showing ``pvname``: the same lines on every widget.
+
+    ``block_reason`` is given by write widgets (why nothing can be written
+    now); ``extra`` adds the widget's own lines (a strip chart's buffer).
+    """
+    lines = [pvname or "(no PV)"]
+    lines += channel_tooltip_lines(channel, value_text)
+    if block_reason:
+        lines.append(f"cannot write: {block_reason}")
+    lines += list(extra)
+    return "\n".join(lines)
+
+
+class PVToolTips(QObject):
+    """Shows a PV tooltip over the watched parts of a composite widget.
+
+    ``text_at(widget, pos)`` builds the text when the pointer rests there
+    ("" for none, and the part's own tooltip, if any, shows instead), so a
+    tooltip costs nothing while values stream in.
+    """
+
+    def __init__(self, parent: QObject, text_at: Callable[[QWidget, QPoint], str]) -> None:
+        super().__init__(parent)
+        self._text_at = text_at
+
+    def watch(self, *widgets: QWidget) -> None:
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() != QEvent.ToolTip:
+            return False
+        text = self._text_at(obj, event.pos())
+        if not text:
+            return False
+        QToolTip.showText(event.globalPos(), text, obj)
+        return True

@@ -26,9 +26,14 @@ for every widget:
 * the context menu (copy PV name, copy value, open in probe, add to strip
   chart), middle-click to copy the PV name, middle-drag to drag it out as
   text;
-* Qt properties for Designer and stylesheets: ``pvname``, ``showUnits``,
-  ``precision`` (-1: the PV's), ``alarmSensitive``, ``alarmBorder``,
-  ``pvReadOnly``, ``confirmWrite``.
+* Qt properties for Designer and stylesheets: ``pvname`` here, and the
+  options every caprobe PV widget shares, composite ones included
+  (``showUnits``, ``precision``, ``alarmSensitive``, ``alarmBorder``,
+  ``pvReadOnly``, ``confirmWrite``, ``acceptPvDrops``), from
+  ``PVOptionsMixin`` in ``pv_options``. The alarm look itself is
+  ``alarm_style.value_rules``, the tooltip ``pv_context.pv_tooltip_text``
+  and the write rule ``write_control.write_block_reason``: the probe, the
+  waveform plot and the strip chart use the same three.
 
 Subclasses implement ``pv_show(reading)`` (new value) and may override
 ``pv_metadata_changed(metadata)`` and ``pv_state_changed()``; write widgets
@@ -57,15 +62,10 @@ from caprobe.model import (
     format_value,
     parse_entry,
 )
-from caprobe.widgets.alarm_style import (
-    BORDERS,
-    DISCONNECTED_BORDER,
-    border_color,
-    disconnected_color,
-    text_color,
-)
+from caprobe.widgets.alarm_style import value_rules
 from caprobe.widgets.look import look_color, look_notifier
-from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, channel_tooltip_lines
+from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, pv_tooltip_text
+from caprobe.widgets.pv_options import PVOptionsMixin
 from caprobe.widgets.write_control import confirm_write, write_block_reason
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class _InputBlocker(QObject):
         return event.button() == Qt.LeftButton or bool(event.buttons() & Qt.LeftButton)
 
 
-class PVWidgetMixin:
+class PVWidgetMixin(PVOptionsMixin):
     """Shared behaviour of caprobe's PV widgets; put it first in the bases."""
 
     #: Write widgets set this: they get the blocked look, the input blocker
@@ -136,12 +136,6 @@ class PVWidgetMixin:
         self._pv_hub = hub
         self._pv_name = ""
         self._pv_channel: Channel | None = None
-        self._pv_show_units = True
-        self._pv_precision = -1
-        self._pv_alarm_sensitive = True
-        self._pv_alarm_border = True
-        self._pv_read_only = False
-        self._pv_confirm = False
         self._pv_last_css: str | None = None
         # The severity the current look was made for: a reading with the
         # same severity (nearly all of them) leaves the look alone.
@@ -282,9 +276,9 @@ class PVWidgetMixin:
         reading = reading or self.reading
         if reading is None:
             return ""
-        precision = None if self._pv_precision < 0 else self._pv_precision
         try:
-            return format_value(reading, precision=precision, show_units=self._pv_show_units)
+            return format_value(reading, precision=self.pv_precision_override(),
+                                show_units=self._pv_show_units)
         except Exception:  # a display must never die on one odd value
             log.exception("%s: cannot format %r", self._pv_name, reading.value)
             return str(reading.value)
@@ -361,15 +355,13 @@ class PVWidgetMixin:
         reading = self.reading
         rules = []
         if not connected:
-            grey = disconnected_color()
-            rules.append(f"color: {grey}")
-            rules.append(f"border: {DISCONNECTED_BORDER} {grey}")
+            rules = value_rules(None, False)
         elif reading is not None:
-            severity = reading.severity
-            if self._pv_alarm_sensitive:
-                rules.append(f"color: {text_color(severity)}")
-            if self._pv_alarm_border and severity != Severity.NO_ALARM:
-                rules.append(f"border: {BORDERS[severity]} {border_color(severity)}")
+            # A calm value gets no border at all (not a transparent one): a
+            # small widget keeps its native frame until there is an alarm.
+            rules = value_rules(reading.severity, True, colors=self._pv_alarm_sensitive,
+                                border=self._pv_alarm_border
+                                and reading.severity != Severity.NO_ALARM)
         if self._pv_write_failed and connected:
             rules = [r for r in rules if not r.startswith("border")]
             rules.append(f"border: 2px solid {look_color('invalid_border')}")
@@ -405,17 +397,14 @@ class PVWidgetMixin:
     # -- tooltip -----------------------------------------------------------------
     def pv_tooltip(self) -> str:
         """What the tooltip says now (built when shown, never per update)."""
-        lines = [self._pv_name or "(no PV)"]
-        lines += channel_tooltip_lines(self._pv_channel, self.pv_text)
+        extra = []
         if self.pv_writable:
-            reason = self.pv_block_reason()
-            if reason:
-                lines.append(f"cannot write: {reason}")
             if self._pv_write_failed:
-                lines.append(f"last write: {self._pv_write_failed}")
+                extra.append(f"last write: {self._pv_write_failed}")
             if self._pv_confirm:
-                lines.append("writes ask for confirmation")
-        return "\n".join(lines)
+                extra.append("writes ask for confirmation")
+        return pv_tooltip_text(self._pv_name, self._pv_channel, self.pv_text,
+                               block_reason=self.pv_block_reason(), extra=extra)
 
     # -- Qt event overrides (the mixin comes first in the bases) ----------------
     # The tooltip is built when the pointer enters and kept fresh only while
@@ -466,71 +455,29 @@ class PVWidgetMixin:
         if not self._pv_gestures.release(self, event):
             super().mouseReleaseEvent(event)
 
-    # -- Qt properties -----------------------------------------------------------
-    def _get_pvname(self) -> str:
-        return self._pv_name
+    # -- options (PVOptionsMixin) -------------------------------------------------
+    def pv_option_changed(self, name: str) -> None:
+        if name in ("showUnits", "precision"):
+            self._pv_redisplay()
+        elif name in ("alarmSensitive", "alarmBorder"):
+            self._pv_restyle()
+        elif name == "pvReadOnly":
+            self.pv_refresh()
 
-    def _get_show_units(self) -> bool:
-        return self._pv_show_units
-
-    def _set_show_units(self, show: bool) -> None:
-        self._pv_show_units = bool(show)
-        self._pv_redisplay()
-
-    def _get_precision(self) -> int:
-        return self._pv_precision
-
-    def _set_precision(self, precision: int) -> None:
-        self._pv_precision = int(precision) if int(precision) >= 0 else -1
-        self._pv_redisplay()
-
-    def _get_alarm_sensitive(self) -> bool:
-        return self._pv_alarm_sensitive
-
-    def _set_alarm_sensitive(self, on: bool) -> None:
-        self._pv_alarm_sensitive = bool(on)
-        self._pv_restyle()
-
-    def _get_alarm_border(self) -> bool:
-        return self._pv_alarm_border
-
-    def _set_alarm_border(self, on: bool) -> None:
-        self._pv_alarm_border = bool(on)
-        self._pv_restyle()
-
-    def _get_read_only(self) -> bool:
-        return self._pv_read_only
-
-    def _set_read_only(self, read_only: bool) -> None:
-        self._pv_read_only = bool(read_only)
-        self.pv_refresh()
-
-    def _get_confirm(self) -> bool:
-        return self._pv_confirm
-
-    def _set_confirm(self, confirm: bool) -> None:
-        self._pv_confirm = bool(confirm)
+    def pv_names_dropped(self, names: list[str]) -> bool:
+        self.set_pvname(names[0])
+        return True
 
     def _pv_redisplay(self) -> None:
         reading = self.reading
-        if reading is not None:
+        if reading is not None and not self._pv_editing:
             self.pv_show(reading)
 
-    # Qt-style setters too: ``uic`` applies a form's properties by calling
-    # ``setPvname(...)`` and so on.
+    # -- Qt property ------------------------------------------------------------
+    def _get_pvname(self) -> str:
+        return self._pv_name
+
+    # The Qt-style setter too: ``uic`` applies a form's properties by
+    # calling ``setPvname(...)``; the other properties are PVOptionsMixin's.
     setPvname = set_pvname
-    setShowUnits = _set_show_units
-    setPrecision = _set_precision
-    setAlarmSensitive = _set_alarm_sensitive
-    setAlarmBorder = _set_alarm_border
-    setPvReadOnly = _set_read_only
-    setConfirmWrite = _set_confirm
-
     pvname = pyqtProperty(str, _get_pvname, set_pvname)
-    showUnits = pyqtProperty(bool, _get_show_units, _set_show_units)
-    precision = pyqtProperty(int, _get_precision, _set_precision)
-    alarmSensitive = pyqtProperty(bool, _get_alarm_sensitive, _set_alarm_sensitive)
-    alarmBorder = pyqtProperty(bool, _get_alarm_border, _set_alarm_border)
-    pvReadOnly = pyqtProperty(bool, _get_read_only, _set_read_only)
-    confirmWrite = pyqtProperty(bool, _get_confirm, _set_confirm)
-
