@@ -54,7 +54,7 @@ def open_caprobe(backend: str, pvname: str, marks: Milestones):
     set_default_hub(hub)
     window = MainWindow(hub, [pvname], "caprobe")
     probe = window.probes.probes()[0]
-    probe.channel().reading_changed.connect(lambda _reading: marks.mark("value_arrived"))
+    probe.channel.reading_changed.connect(lambda _reading: marks.mark("value_arrived"))
     return app, window, probe.value_label
 
 

@@ -114,7 +114,7 @@ class CaprobeTool:
         from caprobe.widgets import WaveformPlot
 
         plot = WaveformPlot(name, hub=self.hub)
-        channel = plot.channel()
+        channel = plot.channel
         self.channels.append(channel)
         channel.reading_changed.connect(self._on_waveform)
         channel.connection_changed.connect(functools.partial(self._on_connection, 0))

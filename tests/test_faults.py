@@ -219,7 +219,7 @@ def test_write_while_disconnected_is_refused_at_once_and_never_lands_later(
 
     with heartbeat.paused():
         ioc.start(ready_pv="ao")
-    qtbot.waitUntil(lambda: edit.channel.connected and probe.channel().connected,
+    qtbot.waitUntil(lambda: edit.channel.connected and probe.channel.connected,
                     timeout=20_000)
     # Give a queued write every chance to land: well over a second connected.
     qtbot.wait(2000)
@@ -231,7 +231,7 @@ def test_write_while_disconnected_is_refused_at_once_and_never_lands_later(
 
 def test_slow_put_shows_writing_then_done(qtbot, hub, ioc, heartbeat):
     probe = shown(qtbot, ProbeWidget(ioc.prefix + "slow", hub=hub))
-    qtbot.waitUntil(lambda: probe.channel().connected and probe.write_control.isEnabled(),
+    qtbot.waitUntil(lambda: probe.channel.connected and probe.write_control.isEnabled(),
                     timeout=WAIT)
     probe.write_control.put_timeout = 10.0  # the IOC completes this put after 3 s
     heartbeat.start()
@@ -249,12 +249,12 @@ def test_disconnect_mid_put_reports_outcome_unknown_never_done(
         qtbot, hub, restartable_ioc, heartbeat):
     ioc = restartable_ioc
     probe = shown(qtbot, ProbeWidget(ioc.prefix + "slow", hub=hub))
-    qtbot.waitUntil(lambda: probe.channel().connected and probe.write_control.isEnabled(),
+    qtbot.waitUntil(lambda: probe.channel.connected and probe.write_control.isEnabled(),
                     timeout=WAIT)
     probe.write_control.put_timeout = 10.0
     heartbeat.start()
     outcomes = []
-    probe.channel().put_finished.connect(lambda ok, msg: outcomes.append((ok, msg)))
+    probe.channel.put_finished.connect(lambda ok, msg: outcomes.append((ok, msg)))
     assert probe.write_control.write_text("4")
     qtbot.waitUntil(lambda: probe.write_control.status_label.text().startswith("writing"),
                     timeout=WAIT)

@@ -114,7 +114,7 @@ def shown(qtbot, widget):
 
 def open_probe(qtbot, hub, pvname: str) -> ProbeWidget:
     probe = shown(qtbot, ProbeWidget(pvname, hub=hub))
-    qtbot.waitUntil(lambda: probe.channel().connected and probe.channel().reading is not None
+    qtbot.waitUntil(lambda: probe.channel.connected and probe.channel.reading is not None
                     and probe.fields["Host"].text() != "—", timeout=WAIT)
     return probe
 

@@ -67,7 +67,7 @@ def test_probe_sends_its_pv_to_the_strip_chart(qtbot, hub, caproto_ioc):
     window.show()
     assert window.strip is None  # created on first use
     probe = window.probes.probes()[0]
-    qtbot.waitUntil(lambda: probe.channel().connected, timeout=WAIT)
+    qtbot.waitUntil(lambda: probe.channel.connected, timeout=WAIT)
     assert probe.strip_button.isVisible()
     probe.strip_button.click()
     assert window.strip is not None and window.strip.pvs() == [pv]

@@ -28,7 +28,7 @@ def open_probe(qtbot, hub, pvname: str) -> ProbeWidget:
     probe = ProbeWidget(pvname, hub=hub)
     qtbot.addWidget(probe)
     probe.show()
-    qtbot.waitUntil(lambda: probe.channel().connected and probe.channel().reading is not None
+    qtbot.waitUntil(lambda: probe.channel.connected and probe.channel.reading is not None
                     and probe.fields["Host"].text() != "—", timeout=WAIT)
     return probe
 
@@ -80,7 +80,7 @@ def test_alarm_colour_and_border_follow_the_ai(qtbot, hub, ioc):
                                 (0.0, "NO_ALARM", "2px solid")):
         ioc_write(ioc.prefix + "ai_drive", value)
         qtbot.waitUntil(lambda: probe.alarm_label.text() == text, timeout=WAIT)
-        severity = probe.channel().reading.severity
+        severity = probe.channel.reading.severity
         badge = probe.alarm_label.styleSheet()
         assert SEVERITY_COLORS[severity] in badge and border in badge
         assert border in probe.value_label.styleSheet()
@@ -383,7 +383,7 @@ def test_copy_name_value_and_cainfo_block(qtbot, hub, ioc):
 def test_deleting_the_probe_releases_the_pv(qtbot, hub, ioc):
     probe = ProbeWidget(ioc.prefix + "counter", hub=hub)  # not qtbot's: deleted here
     probe.show()
-    channel = probe.channel()
+    channel = probe.channel
     qtbot.waitUntil(lambda: channel.reading is not None, timeout=WAIT)
     assert hub.subscription_count() == 1
     probe.deleteLater()

@@ -315,7 +315,7 @@ def test_joins_a_pv_another_widget_shows(qtbot, hub, ioc):
     pv = ioc.prefix + "ao"
     probe = ProbeWidget(pv, hub=hub)
     qtbot.addWidget(probe)
-    qtbot.waitUntil(lambda: probe.channel().reading is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: probe.channel.reading is not None, timeout=WAIT)
     chart = open_chart(qtbot, hub, pv)
     assert len(samples(chart, pv)[0]) == 1
     assert hub.subscription_count() == 1

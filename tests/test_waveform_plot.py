@@ -27,7 +27,7 @@ def open_plot(qtbot, hub, pvname: str, **kwargs) -> WaveformPlot:
     qtbot.addWidget(plot)
     plot.resize(820, 520 if kwargs.get("waterfall") else 420)
     plot.show()
-    qtbot.waitUntil(lambda: plot.channel().connected and plot.channel().reading is not None,
+    qtbot.waitUntil(lambda: plot.channel.connected and plot.channel.reading is not None,
                     timeout=WAIT)
     return plot
 
@@ -161,7 +161,7 @@ def test_ioc_restart_leaves_a_gap_and_resumes(qtbot, hub, restartable_ioc):
     rows_before = image.shape[0]
 
     ioc.restart()
-    qtbot.waitUntil(lambda: plot.channel().connected
+    qtbot.waitUntil(lambda: plot.channel.connected
                     and plot.waterfall_image().shape[0] > rows_before, timeout=20_000)
     image = plot.waterfall_image()
     assert np.isnan(image[rows_before - 1]).all()  # the gap stays in the history
@@ -184,7 +184,7 @@ def test_char_and_string_pvs_show_a_message(qtbot, hub, ioc):
     plot.flush()
     assert plot.plotted()[1].size == 0 and plot.waterfall_image().size == 0
     plot.set_pvname(ioc.prefix + "so")
-    qtbot.waitUntil(lambda: plot.channel().reading is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: plot.channel.reading is not None, timeout=WAIT)
     assert plot.message_label.text() == f"{ioc.prefix}so is a char/string PV: nothing to plot"
     assert plot.stack.currentWidget() is plot.message_label
 
@@ -193,7 +193,7 @@ def test_deleting_the_widget_releases_the_pv(qtbot, hub, ioc):
     pv = ioc.prefix + "wf"
     plot = WaveformPlot(pv, hub=hub, waterfall=True)  # not qtbot's: deleted here
     plot.show()
-    qtbot.waitUntil(lambda: plot.channel().reading is not None, timeout=WAIT)
+    qtbot.waitUntil(lambda: plot.channel.reading is not None, timeout=WAIT)
     assert hub.subscription_count() == 1
     plot.deleteLater()
     qtbot.waitUntil(lambda: hub.subscription_count() == 0, timeout=WAIT)
@@ -209,10 +209,10 @@ def test_set_pvname_switches_cleanly(qtbot, hub, ioc):
     ioc_write(wf, INITIAL)
     plot = open_plot(qtbot, hub, wf, waterfall=True)
     wait_plotted(qtbot, plot, INITIAL)
-    first = plot.channel()
+    first = plot.channel
     plot.set_pvname(ai)
     assert hub.subscription_count() == 1 and hub.pvnames() == [ai]
-    assert plot.pvname == ai and plot.channel() is not first
+    assert plot.pvname == ai and plot.channel is not first
     qtbot.waitUntil(lambda: plot.note_label.text() == SCALAR_NOTE, timeout=WAIT)
     plot.flush()
     assert plot.plotted()[1].size == 1
@@ -229,7 +229,7 @@ def test_set_pvname_switches_cleanly(qtbot, hub, ioc):
     assert plot.alarm_label.text() == "not connected"
     assert plot.plotted()[1].size == 0  # a new PV starts empty, not with the old data
     plot.set_pvname("")
-    assert hub.subscription_count() == 0 and plot.channel() is None
+    assert hub.subscription_count() == 0 and plot.channel is None
 
 
 def test_waterfall_ring_wraps_and_resets():

@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
 
     def channels(self) -> list[Channel]:
         """Every channel the window shows (probes, strip chart and PV list)."""
-        channels = [p.channel() for p in self.probes.probes() if p.channel() is not None]
+        channels = [p.channel for p in self.probes.probes() if p.channel is not None]
         if self.strip is not None:
             channels += self.strip.channels()
         if self.table is not None:

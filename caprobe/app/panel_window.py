@@ -57,6 +57,8 @@ from caprobe.widgets import StripChart, WaveformPlot
 from caprobe.widgets.connection_progress import ConnectionProgress
 from caprobe.widgets.progress_line import ProgressLine
 from caprobe.widgets.pv_auto import make_pv_widget
+from caprobe.widgets.pv_widget import PVWidgetMixin
+from caprobe.widgets.single_channel import SingleChannelMixin
 
 log = logging.getLogger(__name__)
 
@@ -330,10 +332,8 @@ def panel_channels(root: QWidget) -> list:
     for widget in [root, *root.findChildren(QWidget)]:
         if isinstance(widget, StripChart):
             channels += widget.channels()
-        elif isinstance(widget, WaveformPlot):
-            if widget.channel() is not None:
-                channels.append(widget.channel())
-        elif hasattr(widget, "pv_connected") and widget.channel is not None:
+        elif isinstance(widget, (PVWidgetMixin, SingleChannelMixin)) \
+                and widget.channel is not None:
             channels.append(widget.channel)
     return channels
 

@@ -18,7 +18,7 @@ import time
 from typing import Optional
 
 from PyQt5.QtCore import Qt, QTimer, pyqtSignal
-from PyQt5.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent, QFont
+from PyQt5.QtGui import QContextMenuEvent, QFont
 from PyQt5.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,15 +44,21 @@ from caprobe.model import (
     Reading,
     alarm_text,
     cainfo_text,
-    first_pvname,
     local_time_text,
 )
 from caprobe.model.cainfo import limits_text
 from caprobe.widgets.alarm_style import severity_badge_style, severity_style
 from caprobe.widgets.array_view import ArrayView
 from caprobe.widgets.look import look_color, look_notifier
-from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, copy_text
+from caprobe.widgets.pv_context import (
+    PVNameGestures,
+    PVToolTips,
+    add_pv_actions,
+    copy_text,
+    pv_tooltip_text,
+)
 from caprobe.widgets.pv_name_edit import PVNameEdit
+from caprobe.widgets.pv_options import PVOptionsMixin
 from caprobe.widgets.settings import (
     CONFIRM_WRITES,
     PROBE_FORMAT,
@@ -87,8 +93,15 @@ LIMIT_FIELDS = ("Display limits", "Control limits", "Warning limits", "Alarm lim
                 "Enum strings")
 
 
-class ProbeWidget(SingleChannelMixin, QWidget):
+class ProbeWidget(SingleChannelMixin, PVOptionsMixin, QWidget):
     """Probe one PV.
+
+    The shared PV widget options (``PVOptionsMixin``) apply: ``precision``
+    is the precision box, ``confirmWrite`` the "Confirm before writing"
+    box (set from code, neither is remembered as the operator's choice),
+    ``showUnits``, ``alarmSensitive`` and ``alarmBorder`` shape the value,
+    ``pvReadOnly`` blocks the write box with its reason, and a PV name
+    dropped anywhere on the probe is probed (``acceptPvDrops``).
 
     Parameters
     ----------
@@ -107,6 +120,7 @@ class ProbeWidget(SingleChannelMixin, QWidget):
 
     pvname_changed = pyqtSignal(str)
     send_to_strip_requested = pyqtSignal(str)
+    pv_accepts_drops_by_default = True
 
     def __init__(self, pvname: Optional[str] = None, parent: QWidget | None = None,
                  hub: ChannelHub | None = None) -> None:
@@ -121,7 +135,7 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         self._format_from_code = False  # set_format() and restoring are not the operator
         self._build()
         look_notifier().changed.connect(self._on_look_changed)
-        self.setAcceptDrops(True)  # drop a PV name anywhere on the probe
+        self.pv_init_drops()  # drop a PV name anywhere on the probe
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setInterval(REFRESH_MS)
         self._refresh_timer.timeout.connect(self._on_refresh_timeout)
@@ -193,6 +207,7 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         self.format_combo.setCurrentIndex(self.format_combo.findData(
             read_choice(PROBE_FORMAT, [mode for _text, mode in FORMAT_CHOICES], "default")))
         self.precision_spin.setValue(read_int(PROBE_PRECISION, -1, -1, 17))
+        self._pv_precision = self.precision_spin.value()
         self._format_from_code = False
         format_row = QHBoxLayout()
         format_row.addWidget(self.state_label, 1)
@@ -217,9 +232,11 @@ class ProbeWidget(SingleChannelMixin, QWidget):
 
         self.write_control = WriteControl(None, self)
         self.confirm_check = QCheckBox("Confirm before writing", self)
-        self.confirm_check.setChecked(read_bool(CONFIRM_KEY, False))
+        self._pv_confirm = read_bool(CONFIRM_KEY, False)
+        self._confirm_from_code = False
+        self.confirm_check.setChecked(self._pv_confirm)
         self.confirm_check.toggled.connect(self._on_confirm_toggled)
-        self.write_control.confirm_writes = self.confirm_check.isChecked()
+        self.write_control.confirm_writes = self._pv_confirm
         write_box = QGroupBox("Write", self)
         write_layout = QVBoxLayout(write_box)
         write_layout.addWidget(self.write_control)
@@ -242,6 +259,8 @@ class ProbeWidget(SingleChannelMixin, QWidget):
             label.setContextMenuPolicy(Qt.NoContextMenu)
         PVNameGestures(self, lambda _widget, _pos: self.pvname).watch(
             self, self.value_label, self.alarm_label, self.state_label)
+        PVToolTips(self, lambda _widget, _pos: self.tooltip_text()).watch(
+            self.value_label, self.alarm_label, self.state_label)
 
     def _field_group(self, title: str, names: tuple[str, ...]) -> QGroupBox:
         box = QGroupBox(title, self)
@@ -317,6 +336,11 @@ class ProbeWidget(SingleChannelMixin, QWidget):
     def copy_info(self) -> None:
         copy_text(self.info_text())
 
+    def tooltip_text(self) -> str:
+        """The PV tooltip every caprobe widget shows (over the value, alarm and state)."""
+        return pv_tooltip_text(self.pvname, self._channel, self.value_text,
+                               block_reason=self.write_control.block_reason())
+
     def context_menu(self) -> QMenu:
         """The PV menu: the shared entries (the probe is already open) and the cainfo block."""
         menu = QMenu(self)
@@ -326,8 +350,7 @@ class ProbeWidget(SingleChannelMixin, QWidget):
 
     # -- display ---------------------------------------------------------------
     def _precision(self) -> Optional[int]:
-        value = self.precision_spin.value()
-        return None if value < 0 else value
+        return self.pv_precision_override()
 
     def _show_everything(self) -> None:
         channel = self._channel
@@ -343,7 +366,7 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         connected = channel is not None and channel.connected
         if reading is None:
             self.value_label.setText("—" if channel is None else "no value yet")
-            _set_style(self.value_label, severity_style(None, False) + "padding: 4px;")
+            _set_style(self.value_label, self._value_style(None, False))
             self._show_alarm(None, connected)
             self.array_view.setVisible(False)
             return
@@ -353,14 +376,15 @@ class ProbeWidget(SingleChannelMixin, QWidget):
             mode = "default"
         if mode == "enum_index" and meta.field_type != FieldType.ENUM:
             mode = "default"
-        text = reading.format(mode=mode, precision=self._precision())
+        text = reading.format(mode=mode, precision=self._precision(),
+                              show_units=self._pv_show_units)
         small = meta.is_char_array or meta.field_type == FieldType.STRING or len(text) > 24
         font = self.value_label.font()
         if font.pointSize() != (13 if small else 20):
             font.setPointSize(13 if small else 20)
             self.value_label.setFont(font)
         self.value_label.setText(text)
-        _set_style(self.value_label, severity_style(reading.severity, connected) + "padding: 4px;")
+        _set_style(self.value_label, self._value_style(reading.severity, connected))
         self._show_alarm(reading, connected)
         if meta.is_array and not meta.is_char_array:
             self.array_view.setVisible(True)
@@ -369,6 +393,10 @@ class ProbeWidget(SingleChannelMixin, QWidget):
             self.array_view.set_connected(connected)
         else:
             self.array_view.setVisible(False)
+
+    def _value_style(self, severity, connected: bool) -> str:
+        return severity_style(severity, connected, colors=self._pv_alarm_sensitive,
+                              border=self._pv_alarm_border) + " padding: 4px;"
 
     def _show_alarm(self, reading: Optional[Reading], connected: bool) -> None:
         channel = self._channel
@@ -380,7 +408,8 @@ class ProbeWidget(SingleChannelMixin, QWidget):
             style = severity_badge_style(None, False)
         else:
             text = alarm_text(reading)
-            style = severity_badge_style(reading.severity if reading else None, True)
+            style = severity_badge_style(reading.severity if reading else None, True,
+                                         colors=self._pv_alarm_sensitive)
         self.alarm_label.setText(text)
         _set_style(self.alarm_label, style + "padding: 4px 10px;")
 
@@ -460,15 +489,29 @@ class ProbeWidget(SingleChannelMixin, QWidget):
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
         self.context_menu().exec_(event.globalPos())
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if event.mimeData().hasText() and first_pvname(event.mimeData().text()):
-            event.acceptProposedAction()
+    # -- the shared options (PVOptionsMixin) -------------------------------------
+    def pv_option_changed(self, name: str) -> None:
+        if name == "precision":
+            self._format_from_code = True  # a program's choice is not remembered
+            try:
+                self.precision_spin.setValue(self._pv_precision)
+            finally:
+                self._format_from_code = False
+        elif name == "confirmWrite":
+            self._confirm_from_code = True
+            try:
+                self.confirm_check.setChecked(self._pv_confirm)
+            finally:
+                self._confirm_from_code = False
+            self.write_control.confirm_writes = self._pv_confirm
+        elif name == "pvReadOnly":
+            self.write_control.set_widget_read_only(self._pv_read_only)
+        if name in ("showUnits", "precision", "alarmSensitive", "alarmBorder"):
+            self._show_value(self._channel.reading if self._channel is not None else None)
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        name = first_pvname(event.mimeData().text())
-        if name:
-            event.acceptProposedAction()
-            self.set_pvname(name)
+    def pv_names_dropped(self, names: list[str]) -> bool:
+        self.set_pvname(names[0])
+        return True
 
     # -- slots -----------------------------------------------------------------
     def _on_channel_reading_changed(self, reading: Reading) -> None:
@@ -495,6 +538,7 @@ class ProbeWidget(SingleChannelMixin, QWidget):
             self.fields["Updates/s"].setText(self._rate_text())
 
     def _on_format_changed(self, *_args: object) -> None:
+        self._pv_precision = self.precision_spin.value()
         if not self._format_from_code:
             write_value(PROBE_FORMAT, self.format_mode())
             write_value(PROBE_PRECISION, self.precision_spin.value())
@@ -505,8 +549,10 @@ class ProbeWidget(SingleChannelMixin, QWidget):
         self._show_everything()
 
     def _on_confirm_toggled(self, checked: bool) -> None:
+        self._pv_confirm = checked
         self.write_control.confirm_writes = checked
-        write_bool(CONFIRM_KEY, checked)
+        if not self._confirm_from_code:
+            write_bool(CONFIRM_KEY, checked)
 
     def _on_strip_button_clicked(self) -> None:
         if self.pvname:

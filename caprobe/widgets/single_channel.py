@@ -2,7 +2,8 @@
 
 ``ProbeWidget`` and ``WaveformPlot`` keep their channel in ``self._channel``
 and their hub in ``self._hub``, and implement ``set_pvname``; this gives
-them the same ``hub``, ``channel()`` and ``pvname`` Qt property (with the
+them the same ``hub`` and ``channel`` properties as the small PV widgets,
+the ``pvname`` Qt property (with the
 ``setPvname`` setter ``uic`` calls), and one way to let a channel go.
 """
 from __future__ import annotations
@@ -20,7 +21,9 @@ class SingleChannelMixin:
     def hub(self) -> ChannelHub:
         return self._hub
 
+    @property
     def channel(self) -> Channel | None:
+        """The channel shown (None without a PV): a property, as on every PV widget."""
         return self._channel
 
     def _release_channel(self) -> None:

@@ -61,7 +61,8 @@ from caprobe.model.timespan import SPAN_PRESETS, check_span, format_span, parse_
 from caprobe.model.trace import EMPTY
 from caprobe.widgets.look import look_color, look_notifier, style_plot
 from caprobe.widgets.pv_actions import pv_actions
-from caprobe.widgets.pv_context import PVNameGestures
+from caprobe.widgets.pv_context import PVNameGestures, PVToolTips, pv_tooltip_text
+from caprobe.widgets.pv_options import PVOptionsMixin
 from caprobe.widgets.strip_axes import AUTO, FIXED, LIMITS, YAxis
 from caprobe.widgets.strip_curve import StripCurve
 from caprobe.widgets.strip_export import CsvExport
@@ -82,8 +83,15 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
 
 
-class StripChart(QWidget):
+class StripChart(PVOptionsMixin, QWidget):
     """Live strip chart of scalar PVs.
+
+    The shared PV widget options (``PVOptionsMixin``) apply to the legend
+    and the cursor readout: ``precision``, ``showUnits``, and
+    ``alarmSensitive`` (the value's colour and the alarm badge). PV names
+    dropped on the chart are added (``acceptPvDrops``). It writes nothing,
+    so ``pvReadOnly`` and ``confirmWrite`` are kept and ignored, and there
+    is no border to switch (``alarmBorder``).
 
     Parameters
     ----------
@@ -115,6 +123,7 @@ class StripChart(QWidget):
     pvs_changed = pyqtSignal()
     probe_requested = pyqtSignal(str)
     waveform_requested = pyqtSignal(str)
+    pv_accepts_drops_by_default = True
 
     def __init__(self, parent: QWidget | None = None, hub=None, *,
                  capacity: int = DEFAULT_CAPACITY, redraw_hz: float = DEFAULT_REDRAW_HZ,
@@ -144,7 +153,7 @@ class StripChart(QWidget):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._on_timer_timeout)
         self.set_redraw_rate(redraw_hz)
-        self.setAcceptDrops(True)
+        self.pv_init_drops()
         self._style_plot()
         look_notifier().changed.connect(self._on_look_changed)
 
@@ -249,6 +258,8 @@ class StripChart(QWidget):
         # out: the gestures every caprobe PV widget shares (see pv_context).
         PVNameGestures(self, lambda _widget, pos: self.legend.pvname_at(pos)).watch(
             self.legend.viewport())
+        PVToolTips(self, lambda _widget, pos: self.legend_tooltip(self.legend.pvname_at(pos))
+                   ).watch(self.legend.viewport())
         self.splitter = QSplitter(Qt.Vertical, self)
         self.splitter.addWidget(self.plot_view)
         self.splitter.addWidget(self.legend)
@@ -654,30 +665,23 @@ class StripChart(QWidget):
 
     def _update_legend(self) -> None:
         total, dropped = 0, 0
+        colors = self._pv_alarm_sensitive
         for name, curve in self._curves.items():
             reading = curve.reading
             total += len(curve.buffer)
             dropped += curve.dropped
-            # No live sample count here: a tooltip that changes with every
-            # sample would rewrite the cell on every redraw (the status line
-            # has the totals).
-            tip = (f"{name}\nbuffer: {curve.buffer.capacity:,} samples"
-                   f" ({curve.buffer.nbytes / 1e6:.1f} MB)")
-            if curve.buffer.clamped:
-                tip += f"\n{curve.buffer.clamped} samples stamped earlier than the one " \
-                       "before (drawn at the previous sample's time)"
-            if curve.dropped:
-                tip += f"\n{curve.dropped} samples dropped (display fell behind)"
             if curve.not_plottable:
-                self.legend.set_value(name, curve.not_plottable, None, tip)
+                self.legend.set_value(name, curve.not_plottable, None)
                 self.legend.set_cell(name, ALARM, "")  # nothing plotted, no alarm badge
             elif not curve.connected:
                 text = curve.channel.status_text()
-                self.legend.set_value(name, text, None, tip)
+                self.legend.set_value(name, text, None)
                 self.legend.set_alarm(name, "disconnected" if curve.reading else "", None)
             elif reading is not None:
-                self.legend.set_value(name, format_value(reading), reading.severity, tip)
-                self.legend.set_alarm(name, alarm_text(reading), reading.severity)
+                self.legend.set_value(name, self._value_text(reading), reading.severity,
+                                      colors=colors)
+                self.legend.set_alarm(name, alarm_text(reading), reading.severity,
+                                      colors=colors)
         text = f"{len(self._curves)} PVs · {total:,} samples · redraw {self._redraw_hz:g} Hz"
         if dropped:
             text += f" · {dropped:,} samples dropped (display fell behind)"
@@ -685,6 +689,40 @@ class StripChart(QWidget):
             text += " · PAUSED (collection continues)"
         if self.status_label.text() != text and not self._message_until > time.monotonic():
             self.status_label.setText(text)
+
+    def _value_text(self, reading) -> str:
+        return format_value(reading, precision=self.pv_precision_override(),
+                            show_units=self._pv_show_units)
+
+    def legend_tooltip(self, name: str) -> str:
+        """The tooltip of a legend row: the PV tooltip every caprobe widget shows, plus
+        the buffer. Built when the row is hovered, never per redraw."""
+        curve = self._curves.get(name)
+        if curve is None:
+            return ""
+        extra = [f"buffer: {len(curve.buffer):,} of {curve.buffer.capacity:,} samples"
+                 f" ({curve.buffer.nbytes / 1e6:.1f} MB)"]
+        if curve.buffer.clamped:
+            extra.append(f"{curve.buffer.clamped} samples stamped earlier than the one "
+                         "before (drawn at the previous sample's time)")
+        if curve.dropped:
+            extra.append(f"{curve.dropped} samples dropped (display fell behind)")
+        if curve.not_plottable:
+            extra.append(curve.not_plottable)
+        extra.append("Tick to show or hide; right-click for colour, width, axis, clear, "
+                     "remove; double-click to probe")
+        reading = curve.reading
+        return pv_tooltip_text(name, curve.channel,
+                               (lambda: self._value_text(reading)) if reading is not None
+                               else None, extra=extra)
+
+    # -- the shared options (PVOptionsMixin) -------------------------------------
+    def pv_option_changed(self, name: str) -> None:
+        if name in ("showUnits", "precision", "alarmSensitive"):
+            self._update_legend()
+
+    def pv_names_dropped(self, names: list[str]) -> bool:
+        return bool(self.add_pvs(names))
 
     def show_message(self, text: str, seconds: float = 8.0) -> None:
         """A message in the status line (errors, exports), kept for a few seconds."""
@@ -853,7 +891,8 @@ class StripChart(QWidget):
             elif math.isnan(held[0]):
                 text = "disconnected" if held[1] == 4 else "NaN"
             else:
-                text = _format_number(held[0], curve)
+                text = _format_number(held[0], curve, self.pv_precision_override(),
+                                      self._pv_show_units)
             self.legend.set_cell(name, CURSOR, text)
 
     def _hide_cursor(self) -> None:
@@ -1015,16 +1054,6 @@ class StripChart(QWidget):
             return
         self.show_message(done)
 
-    # -- drag and drop ---------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if event.mimeData().hasText():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        added = self.add_pvs(event.mimeData().text())
-        if added:
-            event.acceptProposedAction()
-
     # -- lifecycle ---------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
@@ -1045,10 +1074,13 @@ class StripChart(QWidget):
         return PALETTE[len(self._curves) % len(PALETTE)]
 
 
-def _format_number(value: float, curve: StripCurve) -> str:
+def _format_number(value: float, curve: StripCurve, precision: int | None = None,
+                   show_units: bool = True) -> str:
+    """A value at the cursor, as the legend shows the live one (options included)."""
     reading = curve.reading
-    precision = reading.precision if reading is not None else None
-    units = reading.units if reading is not None else ""
+    if precision is None:
+        precision = reading.precision if reading is not None else None
+    units = reading.units if reading is not None and show_units else ""
     text = f"{value:.{precision}f}" if precision is not None and 0 <= precision < 16 \
         else f"{value:.6g}"
     return f"{text} {units}".rstrip()

@@ -1,5 +1,7 @@
 """The strip chart's legend: one row per PV with its live value, alarm and cursor readout.
 
+Tooltips are the chart's (``StripChart.legend_tooltip``), built on hover.
+
 Rows are refreshed at the chart's redraw rate, and a cell is rewritten only
 when its text or colour changed, so twenty live PVs cost a handful of
 string comparisons per redraw.
@@ -45,7 +47,7 @@ class StripLegend(QTableWidget):
         self.itemChanged.connect(self._on_item_changed)
         self.cellDoubleClicked.connect(self._on_cell_double_clicked)
         self._rows: dict[str, int] = {}
-        self._cache: dict[tuple[str, int], tuple[str, str, str, str | None]] = {}
+        self._cache: dict[tuple[str, int], tuple[str, str, str]] = {}
         self._updating = False
 
     def pvnames(self) -> list[str]:
@@ -59,8 +61,6 @@ class StripLegend(QTableWidget):
         item = QTableWidgetItem(pvname)
         item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
         item.setCheckState(Qt.Checked if visible else Qt.Unchecked)
-        item.setToolTip(f"{pvname}\nTick to show or hide; right-click for colour, width, axis, "
-                        "clear, remove; double-click to probe")
         self.setItem(row, PV, item)
         for column in (VALUE, ALARM, AXIS, CURSOR):
             cell = QTableWidgetItem("")
@@ -89,14 +89,13 @@ class StripLegend(QTableWidget):
         self.item(row, AXIS).setText(axis_id)
         self._updating = False
 
-    def set_cell(self, pvname: str, column: int, text: str, fg: str = "", bg: str = "",
-                 tooltip: str | None = None) -> None:
+    def set_cell(self, pvname: str, column: int, text: str, fg: str = "", bg: str = "") -> None:
         """Rewrite a cell only if what it shows changed."""
         row = self._rows.get(pvname)
         if row is None:
             return
         key = (pvname, column)
-        shown = (text, fg, bg, tooltip)
+        shown = (text, fg, bg)
         if self._cache.get(key) == shown:
             return
         self._cache[key] = shown
@@ -105,17 +104,23 @@ class StripLegend(QTableWidget):
         item.setText(text)
         item.setForeground(QBrush(QColor(fg or look_color("text"))))
         item.setBackground(QBrush(QColor(bg)) if bg else QBrush())
-        if tooltip is not None:
-            item.setToolTip(tooltip)
         self._updating = False
 
-    def set_alarm(self, pvname: str, text: str, severity: Severity | None) -> None:
-        fg, bg = badge_colors(severity)
+    def set_alarm(self, pvname: str, text: str, severity: Severity | None, *,
+                  colors: bool = True) -> None:
+        """The alarm badge; plain text when ``colors`` is off (``alarmSensitive``)."""
+        if colors or severity is None:
+            fg, bg = badge_colors(severity)
+        else:
+            fg, bg = "", ""
         self.set_cell(pvname, ALARM, text, fg, bg)
 
-    def set_value(self, pvname: str, text: str, severity: Severity | None,
-                  tooltip: str | None = None) -> None:
-        self.set_cell(pvname, VALUE, text, text_color(severity), tooltip=tooltip)
+    def set_value(self, pvname: str, text: str, severity: Severity | None, *,
+                  colors: bool = True) -> None:
+        """The live value, in its alarm colour unless ``colors`` is off (grey without a
+        severity: disconnected, or nothing to plot)."""
+        fg = text_color(severity) if colors or severity is None else ""
+        self.set_cell(pvname, VALUE, text, fg)
 
     def restyle(self) -> None:
         """Forget what the cells show, so the next update rewrites them (a new look)."""

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt5.QtCore import QEvent, QPoint, QRectF, Qt, QTimer
+from PyQt5.QtCore import QPoint, QRectF, Qt, QTimer
 from PyQt5.QtGui import QContextMenuEvent, QShowEvent
 from PyQt5.QtWidgets import (
     QCheckBox,
@@ -25,7 +25,6 @@ from PyQt5.QtWidgets import (
     QMenu,
     QSizePolicy,
     QStackedWidget,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +38,8 @@ from caprobe.widgets.alarm_style import (
     severity_style,
 )
 from caprobe.widgets.look import look_color, look_notifier, plot_item_axes, style_plot
-from caprobe.widgets.pv_context import PVNameGestures, add_pv_actions, channel_tooltip_lines
+from caprobe.widgets.pv_context import PVNameGestures, PVToolTips, add_pv_actions, pv_tooltip_text
+from caprobe.widgets.pv_options import PVOptionsMixin
 from caprobe.widgets.single_channel import SingleChannelMixin
 
 REDRAW_HZ = 10
@@ -146,7 +146,7 @@ class _WaterfallHistory:
         return lo, hi
 
 
-class WaveformPlot(SingleChannelMixin, QWidget):
+class WaveformPlot(SingleChannelMixin, PVOptionsMixin, QWidget):
     """Live plot of an array PV's value against element index.
 
     Above the plot a row shows the PV name, the element count ("16 of 100
@@ -165,6 +165,13 @@ class WaveformPlot(SingleChannelMixin, QWidget):
     the recorded data. It records every update while it is switched on,
     not only those drawn, and a disconnect adds a row of NaN (drawn
     transparent), so an IOC restart shows as a gap.
+
+    The shared PV widget options (``PVOptionsMixin``) apply where they
+    mean something here: ``alarmBorder`` is the frame, ``alarmSensitive``
+    the badge's colours, ``showUnits`` the units in the header and on the
+    axis, and a PV name dropped on the plot is plotted instead
+    (``acceptPvDrops``). It formats no numbers and writes nothing, so
+    ``precision``, ``pvReadOnly`` and ``confirmWrite`` are kept and ignored.
 
     Parameters
     ----------
@@ -185,6 +192,8 @@ class WaveformPlot(SingleChannelMixin, QWidget):
     The line plot is redrawn at most ``REDRAW_HZ`` times a second and only
     while the widget is visible; :meth:`flush` draws a pending update now.
     """
+
+    pv_accepts_drops_by_default = True
 
     def __init__(self, pvname: str | None = None, parent: QWidget | None = None,
                  hub: ChannelHub | None = None, *, waterfall: bool = False,
@@ -208,6 +217,7 @@ class WaveformPlot(SingleChannelMixin, QWidget):
         self._x = np.empty(0)
         self._curve_style: tuple[bool | None, bool | None] = (None, None)
         self._build()
+        self.pv_init_drops()
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setInterval(1000 // REDRAW_HZ)
         self._redraw_timer.timeout.connect(self._on_redraw_timer_timeout)
@@ -326,6 +336,8 @@ class WaveformPlot(SingleChannelMixin, QWidget):
         self.graphics.customContextMenuRequested.connect(self._on_graphics_menu_requested)
         PVNameGestures(self, lambda _widget, _pos: self.pvname).watch(
             self, self.name_label, self.alarm_label)
+        # Parts without a tooltip of their own pass the request up to self.
+        PVToolTips(self, lambda _widget, _pos: self.tooltip_text()).watch(self)
 
     # -- public API ------------------------------------------------------------
     def set_pvname(self, pvname: str) -> None:
@@ -491,9 +503,10 @@ class WaveformPlot(SingleChannelMixin, QWidget):
 
     def _show_metadata(self, meta: Metadata) -> None:
         self._shown_metadata = meta
-        self.units_label.setText(f"units: {meta.units}" if meta.units else "")
-        if meta.units:
-            self.plot.setLabel("left", "value", units=meta.units)
+        units = meta.units if self._pv_show_units else ""
+        self.units_label.setText(f"units: {units}" if units else "")
+        if units:
+            self.plot.setLabel("left", "value", units=units)
         else:
             self.plot.setLabel("left", "value")
         # Units are in the header; a label here collides with wide tick labels.
@@ -528,9 +541,10 @@ class WaveformPlot(SingleChannelMixin, QWidget):
         else:
             text = "not connected"
         self.alarm_label.setText(text)
-        _set_style(self.alarm_label, severity_badge_style(severity, connected)
-                   + "padding: 3px 10px;")
-        _set_style(self.frame, f"QFrame#waveformFrame {{ {severity_style(severity, connected)} }}")
+        _set_style(self.alarm_label, severity_badge_style(
+            severity, connected, colors=self._pv_alarm_sensitive) + "padding: 3px 10px;")
+        frame = severity_style(severity, connected, colors=False, border=self._pv_alarm_border)
+        _set_style(self.frame, f"QFrame#waveformFrame {{ {frame} }}" if frame else "")
         self._style_curve(connected=connected or channel is None)
         if channel is not None and not connected:
             if not self._status_timer.isActive():
@@ -637,18 +651,24 @@ class WaveformPlot(SingleChannelMixin, QWidget):
         return menu
 
     def tooltip_text(self) -> str:
-        """What the tooltip says now: the PV's state, alarm, host and access."""
-        return "\n".join([self.pvname or "(no PV)"]
-                         + channel_tooltip_lines(self._channel, None))
+        """What the tooltip says now: the PV's state, alarm, host and access.
+
+        No value line: an array is summed up by the header, not a tooltip.
+        """
+        return pv_tooltip_text(self.pvname, self._channel, None)
+
+    # -- the shared options (PVOptionsMixin) -------------------------------------
+    def pv_option_changed(self, name: str) -> None:
+        if name == "showUnits" and self._shown_metadata is not None:
+            self._show_metadata(self._shown_metadata)
+        elif name in ("alarmSensitive", "alarmBorder"):
+            self._show_connection()
+
+    def pv_names_dropped(self, names: list[str]) -> bool:
+        self.set_pvname(names[0])
+        return True
 
     # -- Qt overrides ----------------------------------------------------------
-    def event(self, event: QEvent) -> bool:
-        # Children without a tooltip of their own pass the request up here;
-        # built when asked, never per update.
-        if event.type() == QEvent.ToolTip:
-            QToolTip.showText(event.globalPos(), self.tooltip_text(), self)
-            return True
-        return super().event(event)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 (Qt override)
         self.context_menu().exec_(event.globalPos())

@@ -141,6 +141,7 @@ class WriteControl(QWidget):
         super().__init__(parent)
         self.confirm_writes = False
         self.put_timeout: float | None = None
+        self._widget_read_only = False
         self._channel: Channel | None = None
         self._editing = False
         self._confirming = False
@@ -215,9 +216,14 @@ class WriteControl(QWidget):
         if channel is not None and channel.reading is not None:
             self._on_channel_reading_changed(channel.reading)
 
+    def set_widget_read_only(self, read_only: bool) -> None:
+        """Block writes from this control alone (the probe's ``pvReadOnly``)."""
+        self._widget_read_only = bool(read_only)
+        self.refresh_enabled()
+
     def block_reason(self) -> str:
         """Why writing is impossible right now, or ``""`` when it is possible."""
-        return write_block_reason(self._channel)
+        return write_block_reason(self._channel, self._widget_read_only)
 
     def refresh_enabled(self) -> None:
         reason = self.block_reason()
