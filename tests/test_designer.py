@@ -33,6 +33,12 @@ FORM = """<?xml version="1.0" encoding="UTF-8"?>
    </widget></item>
    <item><widget class="PVEnumComboBox" name="mode">
      <property name="pvname"><string>{prefix}mbbo</string></property>
+     <property name="acceptPvDrops"><bool>true</bool></property>
+   </widget></item>
+   <item><widget class="ProbeWidget" name="probe">
+     <property name="pvname"><string>{prefix}ao</string></property>
+     <property name="precision"><number>1</number></property>
+     <property name="pvReadOnly"><bool>true</bool></property>
    </widget></item>
   </layout>
  </widget>
@@ -40,6 +46,7 @@ FORM = """<?xml version="1.0" encoding="UTF-8"?>
   <customwidget><class>PVLabel</class><extends>QLabel</extends><header>caprobe.widgets</header></customwidget>
   <customwidget><class>PVLineEdit</class><extends>QLineEdit</extends><header>caprobe.widgets</header></customwidget>
   <customwidget><class>PVEnumComboBox</class><extends>QComboBox</extends><header>caprobe.widgets</header></customwidget>
+  <customwidget><class>ProbeWidget</class><extends>QWidget</extends><header>caprobe.widgets</header></customwidget>
  </customwidgets>
 </ui>
 """
@@ -102,4 +109,10 @@ def test_ui_form_with_our_widgets_loads_and_goes_live(qtbot, tmp_path, ioc, defa
     qtbot.waitUntil(lambda: form.temperature.text() == "1.250 mm", timeout=WAIT)
     qtbot.waitUntil(lambda: form.mode.count() == 4, timeout=WAIT)
     qtbot.waitUntil(lambda: form.setpoint.text().endswith(" V"), timeout=WAIT)
+    # The shared options, set in the form, on a small widget and on the probe.
+    assert form.mode.property("acceptPvDrops") is True
+    qtbot.waitUntil(lambda: form.probe.value_text().endswith(" V"), timeout=WAIT)
+    assert len(form.probe.value_text().split()[0].split(".")[1]) == 1  # precision 1
+    qtbot.waitUntil(lambda: form.probe.channel.connected, timeout=WAIT)
+    assert form.probe.write_control.block_reason() == "read-only widget"
     ioc_write(ioc.prefix + "ai_drive", 0.0)
