@@ -13,7 +13,7 @@ from caproto.sync.client import write as ca_write
 
 from caprobe import ConnectionState, Severity
 from caprobe.model import FieldType
-from tests.helpers import WAIT, ioc_value
+from tests.helpers import WAIT, ioc_value, ioc_write
 
 
 def live(qtbot, hub, pvname, parent=None):
@@ -62,6 +62,8 @@ def test_analog_metadata_and_info(qtbot, hub, ioc):
 
 
 def test_ao_control_limits(qtbot, hub, ioc):
+    # The value this checks the formatting of, whatever earlier tests left (any order).
+    ioc_write(ioc.prefix + "ao", 1.5)
     channel = live(qtbot, hub, ioc.prefix + "ao")
     wait_metadata(qtbot, channel, lambda r: r.units == "V")
     assert channel.reading.control_limits == (0.0, 10.0)

@@ -52,12 +52,32 @@ def test_probe_tabs_follow_names_and_never_go_empty(qtbot, hub, caproto_ioc):
     assert sent == [caproto_ioc.prefix + "ao"]
 
 
-def test_read_only_is_in_the_title(qtbot, hub):
+def test_read_only_is_in_the_title_and_a_badge_that_follows_the_mode(qtbot, hub):
+    from caprobe.bridge import set_read_only
+
     hub.read_only = True
     window = MainWindow(hub, [])
     qtbot.addWidget(window)
+    window.resize(640, 400)  # narrow: the badge must not be cut off
+    window.show()
     assert "READ-ONLY" in window.windowTitle()
     assert window.probes.count() == 1 and window.table is None
+    badge = window.read_only_badge
+    assert badge.isVisible() and badge.text().startswith("READ-ONLY")
+    assert badge.width() >= badge.sizeHint().width()
+    window.statusBar().showMessage("Saved something")  # a passing message hides nothing
+    assert badge.isVisible()
+    hub.read_only = False
+    other = MainWindow(hub, [])
+    qtbot.addWidget(other)
+    other.show()
+    assert not other.read_only_badge.isVisible()
+    try:
+        set_read_only(True)  # the process-wide switch, at run time
+        assert other.read_only_badge.isVisible()
+    finally:
+        set_read_only(False)
+    assert not other.read_only_badge.isVisible()
 
 
 def test_probe_sends_its_pv_to_the_strip_chart(qtbot, hub, caproto_ioc):

@@ -157,3 +157,16 @@ def test_alarm_colours_stay_legible(qapp, theme):
     assert QColor(text_color(Severity.MAJOR)).hue() in range(0, 10)
     assert QColor(text_color(Severity.MINOR)).hue() in range(40, 60)
     assert QColor(text_color(Severity.INVALID)).hue() in range(290, 310)
+
+
+def test_strip_chart_palette_is_visible_on_both_plot_backgrounds():
+    from caprobe.widgets.look import _COLORS
+    from caprobe.widgets.strip_chart import PALETTE
+
+    light, dark = _COLORS["plot_bg"]
+    assert len(set(PALETTE)) == len(PALETTE) == 20
+    for color in PALETTE:
+        assert contrast(color, dark) >= 3.0, color
+        assert contrast(color, light) >= 2.0, color
+        r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+        assert max(r, g, b) - min(r, g, b) > 40, color  # not a grey: grey is "disconnected"

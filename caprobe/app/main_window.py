@@ -11,6 +11,7 @@ from PyQt5.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, 
 
 from caprobe.app.about import EPICS_VARIABLES, about_text, show_about  # noqa: F401 (API)
 from caprobe.app.app_menus import add_help_menu, add_view_menu
+from caprobe.app.read_only_badge import add_read_only_badge
 from caprobe.bridge import Channel, ChannelHub, is_read_only
 from caprobe.bridge.hub import client_identity
 from caprobe.widgets import ProbeTabs, PVTable, pv_actions
@@ -117,7 +118,10 @@ class MainWindow(QMainWindow):
         pv_actions().probe_requested.connect(self._on_pv_action_probe)
         pv_actions().strip_requested.connect(self._on_pv_action_strip)
         self.statusBar().showMessage(
-            f"CA backend: {hub.describe()}   ·   writes as {client_identity()}{mode}")
+            f"CA backend: {hub.describe()}   ·   writes as {client_identity()}")
+        # Read-only mode stays in sight however narrow the window (and
+        # whatever the status bar says for a moment): a permanent badge.
+        self.read_only_badge = add_read_only_badge(self, hub)
         if central == "strip":
             self.resize(1500 if self.probe_dock is not None and probe_pvnames else 1200, 860)
             if probe_pvnames:

@@ -78,9 +78,14 @@ MAX_AUTO_AXES = 4
 #: Line width in pixels. Qt paints 1 px lines about three times faster than
 #: wider ones, which matters with twenty curves; wider is one click away.
 DEFAULT_WIDTH = 1
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31", "#843c39",
-           "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
+#: Curve colours in the order new PVs get them: matplotlib's ten first, then
+#: ten more of mid lightness. Each has at least 3:1 contrast on the dark
+#: plot background and 2:1 on the light one (the familiar yellow-olive and
+#: cyan are the lightest), and none is grey, which means "disconnected"
+#: everywhere in caprobe (``tests/test_themes.py`` checks both).
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#a0714f", "#e377c2",
+           "#17becf", "#bcbd22", "#2f8f8f", "#6b6ecf", "#637939", "#8c6d31", "#c0504d",
+           "#b0489c", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#b8860b")
 
 
 class StripChart(PVOptionsMixin, QWidget):

@@ -1,0 +1,44 @@
+"""A "READ-ONLY" badge at the right of a window's status bar while writes are off.
+
+Read-only mode (``--read-only``, ``caprobe.set_read_only``, or a hub made
+read-only) must be visible at a glance however narrow the window is. In
+the status bar's message it was the last words, the first cut off, and a
+passing message ("Saved …") hid it; a permanent widget is neither.
+It follows ``set_read_only`` while the window lives.
+"""
+from __future__ import annotations
+
+import weakref
+
+from PyQt5 import sip
+from PyQt5.QtWidgets import QLabel, QMainWindow
+
+from caprobe.bridge import ChannelHub, is_read_only
+from caprobe.bridge.hub import add_read_only_listener
+from caprobe.widgets.look import look_color
+
+TEXT = "READ-ONLY: writes disabled"
+
+
+def add_read_only_badge(window: QMainWindow, hub: ChannelHub) -> QLabel:
+    """Put the badge in ``window``'s status bar; shown only while writes are off."""
+    badge = QLabel(TEXT, window)
+    badge.setObjectName("readOnlyBadge")
+    badge.setToolTip("Nothing can be written from this window: caprobe runs read-only "
+                     "(--read-only), or the application switched writes off")
+    badge.setStyleSheet(f"QLabel#readOnlyBadge {{ color: #ffffff; "
+                        f"background-color: {look_color('invalid_border')}; "
+                        "font-weight: bold; padding: 1px 8px; border-radius: 3px; }")
+    window.statusBar().addPermanentWidget(badge)
+    badge_ref = weakref.ref(badge)
+    hub_ref = weakref.ref(hub)
+
+    def follow() -> None:
+        label, channel_hub = badge_ref(), hub_ref()
+        if label is None or sip.isdeleted(label):
+            return
+        label.setVisible(is_read_only() or bool(channel_hub and channel_hub.read_only))
+
+    add_read_only_listener(follow)
+    follow()
+    return badge
