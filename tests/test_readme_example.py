@@ -64,9 +64,10 @@ def test_widget_example_goes_live(tmp_path):
     assert len(example.strip().splitlines()) <= 20
     bounded = example.replace("sys.exit(app.exec_())", (
         "from PyQt5.QtCore import QTimer\n"
-        "from caprobe.widgets import PVLabel as _L, PVLineEdit as _E\n"
+        "from caprobe.widgets import PVLabel as _L, PVLineEdit as _E, StripChart as _S\n"
         "def _check():\n"
         "    label, edit = window.findChild(_L), window.findChild(_E)\n"
+        "    chart = window.findChild(_S)\n"
         "    if label.text().endswith(' A') and edit.text().endswith(' A') and all(\n"
         "            len(chart.curve_data(n)[0]) for n in chart.pvs()):\n"
         "        print('LIVE', label.text(), edit.text(), len(chart.pvs())); app.quit()\n"

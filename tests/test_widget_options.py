@@ -296,9 +296,7 @@ def test_composite_widgets_created_and_deleted_while_updating_leave_nothing(
     for i in range(30):
         widgets.append(ProbeWidget(p + "counter", parent, hub=hub))
         widgets.append(WaveformPlot(p + ("wf" if i % 2 else "counter"), parent, hub=hub))
-        chart = StripChart(parent, hub=hub)
-        chart.add_pvs([p + "counter", p + "ai"])
-        widgets.append(chart)
+        widgets.append(StripChart([p + "counter", p + "ai"], parent, hub=hub))
     assert hub.subscription_count() == 3  # counter, wf, ai: one each however many show them
     probe = widgets[0]
     qtbot.waitUntil(lambda: probe.channel.reading is not None, timeout=3 * WAIT)
@@ -311,3 +309,33 @@ def test_composite_widgets_created_and_deleted_while_updating_leave_nothing(
     qtbot.waitUntil(lambda: hub.subscription_count() == 0, timeout=WAIT)
     qtbot.wait(300)  # a few more frames: nothing may reach a deleted widget
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_strip_chart_takes_pvnames_first_like_every_pv_widget(qtbot, hub, ioc):
+    p = ioc.prefix
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert StripChart(f"{p}ai, {p}ao", parent, hub=hub).pvs() == [p + "ai", p + "ao"]
+    built_by_uic = StripChart(parent, hub=hub)  # Widget(parent), as uic builds it
+    assert built_by_uic.parent() is parent and built_by_uic.pvs() == []
+
+
+def test_strip_legend_menu_starts_with_the_shared_pv_entries(qtbot, hub, ioc, monkeypatch):
+    from caprobe.widgets.strip_menus import curve_menu
+
+    ai = ioc.prefix + "ai"
+    ioc_write(ioc.prefix + "ai_drive", 0.0)
+    chart = StripChart([ai], hub=hub)
+    qtbot.addWidget(chart)
+    chart.show()
+    qtbot.waitUntil(lambda: chart.value_text(ai) == "0.000 mm", timeout=WAIT)
+    menu = curve_menu(chart, ai)
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts[:4] == ["Copy PV name", "Copy value", "Open in probe", "Open waveform view"]
+    QApplication.clipboard().setText("")
+    menu.actions()[1].trigger()
+    assert QApplication.clipboard().text() == "0.000 mm"
+    asked = []
+    chart.probe_requested.connect(asked.append)
+    [a for a in menu.actions() if a.text() == "Open in probe"][0].trigger()
+    assert asked == [ai]

@@ -100,6 +100,9 @@ class StripChart(PVOptionsMixin, QWidget):
 
     Parameters
     ----------
+    pvnames : list of str, or str, optional
+        PVs to chart at once (a string is split on spaces, commas and
+        semicolons); a QWidget here is taken as the parent, as uic passes it.
     parent : QWidget, optional
     hub : ChannelHub, optional
         Defaults to the process-wide hub.
@@ -130,9 +133,14 @@ class StripChart(PVOptionsMixin, QWidget):
     waveform_requested = pyqtSignal(str)
     pv_accepts_drops_by_default = True
 
-    def __init__(self, parent: QWidget | None = None, hub=None, *,
+    def __init__(self, pvnames: Iterable[str] | str | None = None,
+                 parent: QWidget | None = None, hub=None, *,
                  capacity: int = DEFAULT_CAPACITY, redraw_hz: float = DEFAULT_REDRAW_HZ,
                  span: float = DEFAULT_SPAN) -> None:
+        # StripChart(pvnames, parent, hub) as every PV widget; StripChart(parent)
+        # too, as uic and Qt code build widgets.
+        if isinstance(pvnames, QWidget) and parent is None:
+            pvnames, parent = None, pvnames
         super().__init__(parent)
         if hub is None:
             from caprobe.bridge.hub import default_hub
@@ -161,6 +169,8 @@ class StripChart(PVOptionsMixin, QWidget):
         self.pv_init_drops()
         self._style_plot()
         look_notifier().changed.connect(self._on_look_changed)
+        if pvnames:
+            self.add_pvs(pvnames)
 
     # -- construction ----------------------------------------------------------
     def _build_plot(self) -> None:
@@ -698,6 +708,16 @@ class StripChart(PVOptionsMixin, QWidget):
     def _value_text(self, reading) -> str:
         return format_value(reading, precision=self.pv_precision_override(),
                             show_units=self._pv_show_units)
+
+    def value_text(self, name: str) -> str:
+        """The live value of ``name`` as the legend shows it ("" without one)."""
+        curve = self._curves.get(name)
+        reading = curve.reading if curve is not None else None
+        return self._value_text(reading) if reading is not None else ""
+
+    @property
+    def hub(self):
+        return self._hub
 
     def legend_tooltip(self, name: str) -> str:
         """The tooltip of a legend row: the PV tooltip every caprobe widget shows, plus

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PyQt5.QtGui import QColor
 from PyQt5.QtWidgets import QAction, QActionGroup, QColorDialog, QInputDialog, QMenu
 
-from caprobe.widgets.pv_context import copy_text
+from caprobe.widgets.pv_context import add_pv_actions
 from caprobe.widgets.strip_axes import AUTO, FIXED, LIMITS, MODE_NAMES
 
 if TYPE_CHECKING:
@@ -20,9 +20,17 @@ WIDTHS = (1, 2, 3, 4)
 
 
 def curve_menu(chart: StripChart, name: str) -> QMenu:
-    """Colour, width, axis, visibility, probe, copy, clear and remove for one PV."""
+    """One PV's menu: the PV entries every caprobe widget offers (copy its name and
+    value, open it in a probe), its waveform view, then colour, width, axis,
+    visibility, clear and remove."""
     style = chart.curve_style(name)
     menu = QMenu(chart)
+    # The chart routes "Open in probe" itself (its host window may listen).
+    add_pv_actions(menu, name, lambda: chart.value_text(name), probe=False, strip=False)
+    menu.addSeparator()
+    menu.addAction("Open in probe", lambda: chart.open_in_probe(name))
+    menu.addAction("Open waveform view", lambda: chart.waveform_requested.emit(name))
+    menu.addSeparator()
     menu.addAction("Colour…", lambda: choose_color(chart, name))
     width_menu = menu.addMenu("Width")
     for width in WIDTHS:
@@ -45,9 +53,6 @@ def curve_menu(chart: StripChart, name: str) -> QMenu:
     visible.setCheckable(True)
     visible.setChecked(style["visible"])
     menu.addSeparator()
-    menu.addAction("Open in probe", lambda: chart.open_in_probe(name))
-    menu.addAction("Open waveform view", lambda: chart.waveform_requested.emit(name))
-    menu.addAction("Copy PV name", lambda: copy_text(name))
     menu.addAction("Clear its samples", lambda: chart.clear_pv(name))
     menu.addAction("Remove from chart", lambda: chart.remove_pv(name))
     return menu
