@@ -44,6 +44,20 @@ SHARED_OPTIONS = {"showUnits": True, "precision": -1, "alarmSensitive": True,
 MAJOR_RED = "#d00000"  # MAJOR text on the light look
 
 
+@pytest.fixture
+def major_ai(ioc):
+    """The IOC's ai driven into MAJOR alarm (9.0 mm, HIHI), and back to 0 afterwards."""
+    ioc_write(ioc.prefix + "ai_drive", 9.0)
+    yield ioc.prefix + "ai"
+    ioc_write(ioc.prefix + "ai_drive", 0.0)
+
+
+def shown(qtbot, widget):
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
 def make(cls, hub):
     if cls is StripChart:
         return cls(hub=hub)
@@ -75,63 +89,56 @@ def test_every_widget_has_the_shared_qt_properties(qtbot, hub, cls):
 
 # -- the probe -----------------------------------------------------------------------
 
-def test_probe_honours_the_shared_options(qtbot, hub, ioc):
-    ai, drive = ioc.prefix + "ai", ioc.prefix + "ai_drive"
-    ioc_write(drive, 9.0)
-    probe = ProbeWidget(ai, hub=hub)
-    qtbot.addWidget(probe)
-    probe.show()
-    try:
-        qtbot.waitUntil(lambda: probe.value_text() == "9.000 mm", timeout=WAIT)
-        qtbot.waitUntil(lambda: probe.alarm_label.text().startswith("MAJOR"), timeout=WAIT)
-        style = probe.value_label.styleSheet()
-        assert f"color: {MAJOR_RED}" in style and "3px solid" in style
+def test_probe_honours_the_shared_options(qtbot, hub, ioc, major_ai):
+    probe = shown(qtbot, ProbeWidget(major_ai, hub=hub))
+    qtbot.waitUntil(lambda: probe.value_text() == "9.000 mm", timeout=WAIT)
+    qtbot.waitUntil(lambda: probe.alarm_label.text().startswith("MAJOR"), timeout=WAIT)
+    style = probe.value_label.styleSheet()
+    assert f"color: {MAJOR_RED}" in style and "3px solid" in style
 
-        probe.setProperty("precision", 1)
-        assert probe.value_text() == "9.0 mm" and probe.precision_spin.value() == 1
-        probe.setProperty("showUnits", False)
-        assert probe.value_text() == "9.0"
-        # The operator's spin box is the same option, both ways.
-        probe.precision_spin.setValue(2)
-        assert probe.property("precision") == 2 and probe.value_text() == "9.00"
-        probe.precision_spin.setValue(-1)
-        assert read_int(PROBE_PRECISION, -1, -1, 17) == -1  # the operator's choice is kept
-        probe.setProperty("precision", 4)
-        assert read_int(PROBE_PRECISION, -1, -1, 17) == -1  # a program's is not
-        probe.setProperty("precision", -1)
+    probe.setProperty("precision", 1)
+    assert probe.value_text() == "9.0 mm" and probe.precision_spin.value() == 1
+    probe.setProperty("showUnits", False)
+    assert probe.value_text() == "9.0"
+    # The operator's spin box is the same option, both ways.
+    probe.precision_spin.setValue(2)
+    assert probe.property("precision") == 2 and probe.value_text() == "9.00"
+    probe.precision_spin.setValue(-1)
+    assert read_int(PROBE_PRECISION, -1, -1, 17) == -1  # the operator's choice is kept
+    probe.setProperty("precision", 4)
+    assert read_int(PROBE_PRECISION, -1, -1, 17) == -1  # a program's is not
+    probe.setProperty("precision", -1)
 
-        probe.setProperty("alarmSensitive", False)
-        style = probe.value_label.styleSheet()
-        assert MAJOR_RED not in style and "3px solid" in style  # border stays
-        assert SEVERITY_COLORS[probe.channel.reading.severity] not in \
-            probe.alarm_label.styleSheet()  # the badge is plain text
-        probe.setProperty("alarmBorder", False)
-        assert "3px solid" not in probe.value_label.styleSheet()
-        assert probe.alarm_label.text().startswith("MAJOR")  # the words still say it
+    probe.setProperty("alarmSensitive", False)
+    style = probe.value_label.styleSheet()
+    assert MAJOR_RED not in style and "3px solid" in style  # border stays
+    assert SEVERITY_COLORS[probe.channel.reading.severity] not in \
+        probe.alarm_label.styleSheet()  # the badge is plain text
+    probe.setProperty("alarmBorder", False)
+    assert "3px solid" not in probe.value_label.styleSheet()
+    assert probe.alarm_label.text().startswith("MAJOR")  # the words still say it
 
-        # Per-widget read-only: the write box says why and sends nothing.
-        probe.set_pvname(ioc.prefix + "ao")
-        qtbot.waitUntil(lambda: probe.write_control.block_reason() == "", timeout=WAIT)
-        probe.setProperty("pvReadOnly", True)
-        assert probe.write_control.block_reason() == "read-only widget"
-        assert not probe.write_control.editors.isEnabled()
-        assert "cannot write: read-only widget" in probe.tooltip_text()
-        before = ioc_value(ioc.prefix + "ao")
-        assert not probe.write_control.write_text("7.5")
-        assert ioc_value(ioc.prefix + "ao") == pytest.approx(before)
-        probe.setProperty("pvReadOnly", False)
-        assert probe.write_control.block_reason() == ""
+    # Per-widget read-only: the write box says why and sends nothing.
+    probe.set_pvname(ioc.prefix + "ao")
+    qtbot.waitUntil(lambda: probe.write_control.block_reason() == "", timeout=WAIT)
+    probe.setProperty("pvReadOnly", True)
+    assert probe.write_control.block_reason() == "read-only widget"
+    assert not probe.write_control.editors.isEnabled()
+    assert "cannot write: read-only widget" in probe.tooltip_text()
+    before = ioc_value(ioc.prefix + "ao")
+    assert not probe.write_control.write_text("7.5")
+    assert ioc_value(ioc.prefix + "ao") == pytest.approx(before)
+    probe.setProperty("pvReadOnly", False)
+    assert probe.write_control.block_reason() == ""
 
-        # confirmWrite is the "Confirm before writing" box; set from code, not remembered.
-        operator_choice = read_bool(CONFIRM_WRITES, False)
-        probe.setProperty("confirmWrite", not operator_choice)
-        assert probe.confirm_check.isChecked() is (not operator_choice)
-        assert probe.write_control.confirm_writes is (not operator_choice)
-        assert read_bool(CONFIRM_WRITES, False) is operator_choice
-        probe.confirm_check.setChecked(operator_choice)  # the operator's click
-        assert probe.property("confirmWrite") is operator_choice
-    finally:
-        ioc_write(drive, 0.0)
+    # confirmWrite is the "Confirm before writing" box; set from code, not remembered.
+    operator_choice = read_bool(CONFIRM_WRITES, False)
+    probe.setProperty("confirmWrite", not operator_choice)
+    assert probe.confirm_check.isChecked() is (not operator_choice)
+    assert probe.write_control.confirm_writes is (not operator_choice)
+    assert read_bool(CONFIRM_WRITES, False) is operator_choice
+    probe.confirm_check.setChecked(operator_choice)  # the operator's click
+    assert probe.property("confirmWrite") is operator_choice
 
 
 def test_probe_tooltip_is_the_shared_one_and_built_on_hover(qtbot, hub, ioc):
@@ -159,82 +166,71 @@ def show_tooltip(widget: QWidget, pos: QPoint = QPoint(5, 5)) -> None:
 
 # -- the waveform plot ---------------------------------------------------------------
 
-def test_waveform_plot_honours_the_shared_options(qtbot, hub, ioc):
+def test_waveform_plot_honours_the_shared_options(qtbot, hub, major_ai):
     """A scalar ai is plotted as one point, which gives the plot an alarm to show."""
-    ai, drive = ioc.prefix + "ai", ioc.prefix + "ai_drive"
-    ioc_write(drive, 9.0)
-    plot = WaveformPlot(ai, hub=hub)
-    qtbot.addWidget(plot)
-    plot.show()
-    try:
-        qtbot.waitUntil(lambda: plot.alarm_label.text().startswith("MAJOR"), timeout=WAIT)
-        assert plot.units_label.text() == "units: mm"
-        assert "3px solid" in plot.frame.styleSheet()
-        badge = plot.alarm_label.styleSheet()
-        assert SEVERITY_COLORS[plot.channel.reading.severity] in badge
-        plot.setProperty("alarmBorder", False)
-        assert "3px solid" not in plot.frame.styleSheet()
-        plot.setProperty("alarmSensitive", False)
-        assert SEVERITY_COLORS[plot.channel.reading.severity] not in plot.alarm_label.styleSheet()
-        assert plot.alarm_label.text().startswith("MAJOR")
-        plot.setProperty("showUnits", False)
-        assert plot.units_label.text() == ""
-        assert "mm" not in plot.plot.getAxis("left").labelString()
-        plot.setProperty("showUnits", True)
-        assert plot.units_label.text() == "units: mm"
-        # The shared tooltip, over any part without its own.
-        tip = plot.tooltip_text()
-        assert tip.startswith(ai) and "alarm: MAJOR" in tip and "host: " in tip
-        show_tooltip(plot.name_label)
-        qtbot.waitUntil(lambda: QToolTip.text() == plot.tooltip_text(), timeout=WAIT)
-        QToolTip.hideText()
-    finally:
-        ioc_write(drive, 0.0)
+    ai = major_ai
+    plot = shown(qtbot, WaveformPlot(ai, hub=hub))
+    qtbot.waitUntil(lambda: plot.alarm_label.text().startswith("MAJOR"), timeout=WAIT)
+    assert plot.units_label.text() == "units: mm"
+    assert "3px solid" in plot.frame.styleSheet()
+    badge = plot.alarm_label.styleSheet()
+    assert SEVERITY_COLORS[plot.channel.reading.severity] in badge
+    plot.setProperty("alarmBorder", False)
+    assert "3px solid" not in plot.frame.styleSheet()
+    plot.setProperty("alarmSensitive", False)
+    assert SEVERITY_COLORS[plot.channel.reading.severity] not in plot.alarm_label.styleSheet()
+    assert plot.alarm_label.text().startswith("MAJOR")
+    plot.setProperty("showUnits", False)
+    assert plot.units_label.text() == ""
+    assert "mm" not in plot.plot.getAxis("left").labelString()
+    plot.setProperty("showUnits", True)
+    assert plot.units_label.text() == "units: mm"
+    # The shared tooltip, over any part without its own.
+    tip = plot.tooltip_text()
+    assert tip.startswith(ai) and "alarm: MAJOR" in tip and "host: " in tip
+    show_tooltip(plot.name_label)
+    qtbot.waitUntil(lambda: QToolTip.text() == plot.tooltip_text(), timeout=WAIT)
+    QToolTip.hideText()
 
 
 # -- the strip chart -----------------------------------------------------------------
 
-def test_strip_chart_honours_the_shared_options(qtbot, hub, ioc):
-    ai, drive = ioc.prefix + "ai", ioc.prefix + "ai_drive"
-    ioc_write(drive, 9.0)
+def test_strip_chart_honours_the_shared_options(qtbot, hub, major_ai):
+    ai = major_ai
     chart = StripChart(hub=hub)
-    qtbot.addWidget(chart)
     chart.resize(900, 500)
-    chart.show()
+    shown(qtbot, chart)
     legend = chart.legend
-    try:
-        chart.add_pv(ai)
-        qtbot.waitUntil(lambda: legend.text(ai, VALUE) == "9.000 mm", timeout=WAIT)
-        qtbot.waitUntil(lambda: legend.text(ai, ALARM).startswith("MAJOR"), timeout=WAIT)
-        row = legend.pvnames().index(ai)
-        assert legend.item(row, VALUE).foreground().color().name() == MAJOR_RED
-        assert legend.item(row, ALARM).background().style() != Qt.NoBrush
-        chart.setProperty("precision", 1)
-        assert legend.text(ai, VALUE) == "9.0 mm"
-        chart.setProperty("showUnits", False)
-        assert legend.text(ai, VALUE) == "9.0"
-        chart.setProperty("alarmSensitive", False)
-        assert legend.item(row, VALUE).foreground().color().name() == look_color("text")
-        assert legend.item(row, ALARM).background().style() == Qt.NoBrush
-        assert legend.text(ai, ALARM).startswith("MAJOR")
-        chart.setProperty("alarmSensitive", True)
-        assert legend.item(row, VALUE).foreground().color().name() == \
-            text_color(chart.channels()[0].reading.severity)
-        # The cursor readout follows the same options.
-        assert chart.property("precision") == 1
+    chart.add_pv(ai)
+    qtbot.waitUntil(lambda: legend.text(ai, VALUE) == "9.000 mm", timeout=WAIT)
+    qtbot.waitUntil(lambda: legend.text(ai, ALARM).startswith("MAJOR"), timeout=WAIT)
+    row = legend.pvnames().index(ai)
+    assert legend.item(row, VALUE).foreground().color().name() == MAJOR_RED
+    assert legend.item(row, ALARM).background().style() != Qt.NoBrush
+    chart.setProperty("precision", 1)
+    assert legend.text(ai, VALUE) == "9.0 mm"
+    chart.setProperty("showUnits", False)
+    assert legend.text(ai, VALUE) == "9.0"
+    chart.setProperty("alarmSensitive", False)
+    assert legend.item(row, VALUE).foreground().color().name() == look_color("text")
+    assert legend.item(row, ALARM).background().style() == Qt.NoBrush
+    assert legend.text(ai, ALARM).startswith("MAJOR")
+    chart.setProperty("alarmSensitive", True)
+    assert legend.item(row, VALUE).foreground().color().name() == \
+        text_color(chart.channels()[0].reading.severity)
+    # The cursor readout follows the same options.
+    assert chart.property("precision") == 1
 
-        # The legend row's tooltip: the shared PV lines plus the buffer.
-        qtbot.waitUntil(lambda: chart.channels()[0].info is not None, timeout=WAIT)
-        tip = chart.legend_tooltip(ai)
-        for part in (ai, "value: 9.0", "alarm: MAJOR", "host: ", "access: ", "buffer: "):
-            assert part in tip, part
-        at = legend.visualItemRect(legend.item(row, VALUE)).center()
-        show_tooltip(legend.viewport(), at)
-        qtbot.waitUntil(lambda: QToolTip.text() == chart.legend_tooltip(ai), timeout=WAIT)
-        QToolTip.hideText()
-        assert chart.legend_tooltip("not:on:the:chart") == ""
-    finally:
-        ioc_write(drive, 0.0)
+    # The legend row's tooltip: the shared PV lines plus the buffer.
+    qtbot.waitUntil(lambda: chart.channels()[0].info is not None, timeout=WAIT)
+    tip = chart.legend_tooltip(ai)
+    for part in (ai, "value: 9.0", "alarm: MAJOR", "host: ", "access: ", "buffer: "):
+        assert part in tip, part
+    at = legend.visualItemRect(legend.item(row, VALUE)).center()
+    show_tooltip(legend.viewport(), at)
+    qtbot.waitUntil(lambda: QToolTip.text() == chart.legend_tooltip(ai), timeout=WAIT)
+    QToolTip.hideText()
+    assert chart.legend_tooltip("not:on:the:chart") == ""
 
 
 # -- dropping PV names ---------------------------------------------------------------

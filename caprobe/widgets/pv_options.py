@@ -51,6 +51,23 @@ def dropped_pvnames(mime) -> list[str]:
     return split_pvnames(mime.text())
 
 
+def _checked_precision(value) -> int:
+    """-1 (the PV's own) or 0 … 17 digits: what ``format_value`` can honour."""
+    precision = int(value)
+    return min(precision, 17) if precision >= 0 else -1
+
+
+def _option_accessors(name: str, attribute: str, convert):
+    """The getter and the setter of one option, stored in ``attribute``."""
+    def getter(self):
+        return getattr(self, attribute)
+
+    def setter(self, value) -> None:
+        self._set_option(name, attribute, convert(value))
+
+    return getter, setter
+
+
 class PVOptionsMixin:
     """The shared options as Qt properties; put it before the Qt class in the bases."""
 
@@ -89,23 +106,23 @@ class PVOptionsMixin:
             self.setAcceptDrops(True)
 
     # -- drag and drop (Qt overrides; the mixin comes first in the bases) ----------
+    def _pv_judge_drag(self, event) -> bool:
+        """Accept a drag carrying PV names, refuse any other; False: not ours to judge."""
+        if not self.pv_accepts_drops():
+            return False
+        if dropped_pvnames(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+        return True
+
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if self.pv_accepts_drops():
-            if dropped_pvnames(event.mimeData()):
-                event.acceptProposedAction()
-            else:
-                event.ignore()
-            return
-        super().dragEnterEvent(event)
+        if not self._pv_judge_drag(event):
+            super().dragEnterEvent(event)
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if self.pv_accepts_drops():
-            if dropped_pvnames(event.mimeData()):
-                event.acceptProposedAction()
-            else:
-                event.ignore()
-            return
-        super().dragMoveEvent(event)
+        if not self._pv_judge_drag(event):
+            super().dragMoveEvent(event)
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if self.pv_accepts_drops():
@@ -123,44 +140,6 @@ class PVOptionsMixin:
             setattr(self, attribute, value)
             self.pv_option_changed(name)
 
-    def _get_show_units(self) -> bool:
-        return self._pv_show_units
-
-    def _set_show_units(self, show: bool) -> None:
-        self._set_option("showUnits", "_pv_show_units", bool(show))
-
-    def _get_precision(self) -> int:
-        return self._pv_precision
-
-    def _set_precision(self, precision: int) -> None:
-        precision = int(precision)
-        self._set_option("precision", "_pv_precision", min(precision, 17) if precision >= 0
-                         else -1)
-
-    def _get_alarm_sensitive(self) -> bool:
-        return self._pv_alarm_sensitive
-
-    def _set_alarm_sensitive(self, on: bool) -> None:
-        self._set_option("alarmSensitive", "_pv_alarm_sensitive", bool(on))
-
-    def _get_alarm_border(self) -> bool:
-        return self._pv_alarm_border
-
-    def _set_alarm_border(self, on: bool) -> None:
-        self._set_option("alarmBorder", "_pv_alarm_border", bool(on))
-
-    def _get_read_only(self) -> bool:
-        return self._pv_read_only
-
-    def _set_read_only(self, read_only: bool) -> None:
-        self._set_option("pvReadOnly", "_pv_read_only", bool(read_only))
-
-    def _get_confirm(self) -> bool:
-        return self._pv_confirm
-
-    def _set_confirm(self, confirm: bool) -> None:
-        self._set_option("confirmWrite", "_pv_confirm", bool(confirm))
-
     def _get_accept_drops(self) -> bool:
         return self.pv_accepts_drops()
 
@@ -173,20 +152,23 @@ class PVOptionsMixin:
             self.setAcceptDrops(True)  # Qt delivers drag events only then
         self.pv_option_changed("acceptPvDrops")
 
-    # Qt-style setters too: ``uic`` applies a form's properties by calling
-    # ``setShowUnits(...)`` and so on.
-    setShowUnits = _set_show_units
-    setPrecision = _set_precision
-    setAlarmSensitive = _set_alarm_sensitive
-    setAlarmBorder = _set_alarm_border
-    setPvReadOnly = _set_read_only
-    setConfirmWrite = _set_confirm
+    # Each option is a Qt property with a Qt-style setter too: ``uic``
+    # applies a form's properties by calling ``setShowUnits(...)`` and so on.
+    _get_show_units, setShowUnits = _option_accessors("showUnits", "_pv_show_units", bool)
+    _get_precision, setPrecision = _option_accessors("precision", "_pv_precision",
+                                                     _checked_precision)
+    _get_alarm_sensitive, setAlarmSensitive = _option_accessors(
+        "alarmSensitive", "_pv_alarm_sensitive", bool)
+    _get_alarm_border, setAlarmBorder = _option_accessors("alarmBorder", "_pv_alarm_border",
+                                                          bool)
+    _get_read_only, setPvReadOnly = _option_accessors("pvReadOnly", "_pv_read_only", bool)
+    _get_confirm, setConfirmWrite = _option_accessors("confirmWrite", "_pv_confirm", bool)
     setAcceptPvDrops = _set_accept_drops
 
-    showUnits = pyqtProperty(bool, _get_show_units, _set_show_units)
-    precision = pyqtProperty(int, _get_precision, _set_precision)
-    alarmSensitive = pyqtProperty(bool, _get_alarm_sensitive, _set_alarm_sensitive)
-    alarmBorder = pyqtProperty(bool, _get_alarm_border, _set_alarm_border)
-    pvReadOnly = pyqtProperty(bool, _get_read_only, _set_read_only)
-    confirmWrite = pyqtProperty(bool, _get_confirm, _set_confirm)
+    showUnits = pyqtProperty(bool, _get_show_units, setShowUnits)
+    precision = pyqtProperty(int, _get_precision, setPrecision)
+    alarmSensitive = pyqtProperty(bool, _get_alarm_sensitive, setAlarmSensitive)
+    alarmBorder = pyqtProperty(bool, _get_alarm_border, setAlarmBorder)
+    pvReadOnly = pyqtProperty(bool, _get_read_only, setPvReadOnly)
+    confirmWrite = pyqtProperty(bool, _get_confirm, setConfirmWrite)
     acceptPvDrops = pyqtProperty(bool, _get_accept_drops, _set_accept_drops)
