@@ -335,3 +335,51 @@ def test_strip_legend_menu_starts_with_the_shared_pv_entries(qtbot, hub, ioc, mo
     chart.probe_requested.connect(asked.append)
     [a for a in menu.actions() if a.text() == "Open in probe"][0].trigger()
     assert asked == [ai]
+
+
+# -- the PV list ------------------------------------------------------------------------
+
+def test_pv_table_rows_offer_the_shared_menu_tooltip_gestures_and_options(
+        qtbot, hub, ioc, major_ai, monkeypatch):
+    import importlib
+
+    from tests.test_pv_widgets import middle_click
+
+    monkeypatch.setattr(importlib.import_module("caprobe.widgets.pv_actions"), "_actions", None)
+    from caprobe.widgets import PVTable, pv_actions
+
+    ao = ioc.prefix + "ao"
+    ioc_write(ao, 1.5)
+    table = shown(qtbot, PVTable([major_ai, ao], hub=hub))
+    qtbot.waitUntil(lambda: table.item(0, 1).text() == "9.000 mm"
+                    and table.item(1, 1).text() == "1.50 V", timeout=WAIT)
+    qtbot.waitUntil(lambda: table.item(0, 2).text().startswith("MAJOR"), timeout=WAIT)
+    assert table.item(0, 2).background().color().name() == SEVERITY_COLORS[
+        table.channels()[0].reading.severity]
+    menu = table.context_menu(1)
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "Copy PV name", "Copy value", "Open in probe", "Add to strip chart"]
+    menu.actions()[1].trigger()
+    assert QApplication.clipboard().text() == "1.50 V"
+    asked = []
+    pv_actions().strip_requested.connect(asked.append)
+    [a for a in menu.actions() if a.text() == "Add to strip chart"][0].trigger()
+    assert asked == [ao]
+    second_row = table.visualItemRect(table.item(1, 0)).center()
+    QApplication.clipboard().setText("")
+    middle_click(table.viewport(), second_row)
+    assert QApplication.clipboard().text() == ao
+    qtbot.waitUntil(lambda: table.channels()[1].info is not None, timeout=WAIT)
+    tip = table.tooltip_at(second_row)
+    for part in (ao, "value: 1.50 V", "alarm: NO_ALARM", "host: ", "access: "):
+        assert part in tip, part
+    show_tooltip(table.viewport(), second_row)
+    qtbot.waitUntil(lambda: QToolTip.text() == table.tooltip_at(second_row), timeout=WAIT)
+    QToolTip.hideText()
+    # The shared options, for every row.
+    table.setProperty("precision", 1)
+    table.setProperty("showUnits", False)
+    assert table.item(0, 1).text() == "9.0" and table.item(1, 1).text() == "1.5"
+    table.setProperty("alarmSensitive", False)
+    assert table.item(0, 2).text().startswith("MAJOR")  # the words stay, the colour goes
+    assert table.item(0, 2).background().color().alpha() == 0

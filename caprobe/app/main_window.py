@@ -97,7 +97,6 @@ class MainWindow(QMainWindow):
         if len(pvnames) > 1:
             self.table = PVTable(pvnames, hub=hub)
             self.table.cellDoubleClicked.connect(self._on_table_cell_double_clicked)
-            self.table.setToolTip("Double-click a PV to open it in a probe tab")
             # "Connecting… N of M" above the list until every PV is connected.
             pv_list = with_connection_progress(self.table, self.table.channels())
             self.connection_progress = pv_list.connection_progress

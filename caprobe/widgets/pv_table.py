@@ -1,18 +1,29 @@
 """``PVTable``: a live table of PVs (name, value, alarm, connection).
 
-A compact, PV-Table-style overview used by the first ``caprobe`` windows;
-the full probe arrives with its own widget.
+A compact, PV-Table-style overview: the main window's PV list. Each row
+offers what every caprobe PV widget offers (``pv_context``): the PV menu
+(copy name and value, open in probe, add to strip chart), middle-click
+to copy the name, middle-drag to drag it out, and the shared tooltip;
+the table takes the shared options (``PVOptionsMixin``) ``showUnits``,
+``precision`` and ``alarmSensitive`` for every row.
 """
 from __future__ import annotations
 
-from PyQt5.QtCore import Qt
+from PyQt5.QtCore import QPoint, Qt
 from PyQt5.QtGui import QColor, QFont
-from PyQt5.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PyQt5.QtWidgets import QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
 from caprobe.bridge import Channel, ChannelHub, default_hub
-from caprobe.model import Reading, Severity
+from caprobe.model import Reading, Severity, format_value
 from caprobe.widgets.alarm_style import badge_colors, disconnected_color
 from caprobe.widgets.look import look_color, look_notifier
+from caprobe.widgets.pv_context import (
+    PVNameGestures,
+    PVToolTips,
+    add_pv_actions,
+    pv_tooltip_text,
+)
+from caprobe.widgets.pv_options import PVOptionsMixin
 
 _COLUMNS = ("PV", "Value", "Alarm", "Connection")
 
@@ -32,7 +43,9 @@ class _Row:
         self.table.show_connection(self.row, self.channel)
 
 
-class PVTable(QTableWidget):
+class PVTable(PVOptionsMixin, QTableWidget):
+    """One row per PV; ``PVTable(pvnames, parent=None, hub=None)``."""
+
     def __init__(self, pvnames: list[str] | None = None, parent: QWidget | None = None,
                  hub: ChannelHub | None = None) -> None:
         super().__init__(0, len(_COLUMNS), parent)
@@ -48,6 +61,10 @@ class PVTable(QTableWidget):
         self.setEditTriggers(QTableWidget.NoEditTriggers)
         self.setAlternatingRowColors(True)
         look_notifier().changed.connect(self._on_look_changed)
+        self.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_context_menu_requested)
+        PVNameGestures(self, lambda _widget, pos: self.pvname_at(pos)).watch(self.viewport())
+        PVToolTips(self, lambda _widget, pos: self.tooltip_at(pos)).watch(self.viewport())
         for name in pvnames or []:
             self.add_pv(name)
 
@@ -69,11 +86,41 @@ class PVTable(QTableWidget):
     def channels(self) -> list[Channel]:
         return [r.channel for r in self._rows]
 
+    def pvname_at(self, pos: QPoint) -> str:
+        """The PV of the row at ``pos`` (viewport coordinates), "" below the last row."""
+        row = self.rowAt(pos.y())
+        return self._rows[row].channel.pvname if 0 <= row < len(self._rows) else ""
+
+    def value_text(self, row: int) -> str:
+        reading = self._rows[row].channel.reading
+        if reading is None:
+            return ""
+        return format_value(reading, precision=self.pv_precision_override(),
+                            show_units=self._pv_show_units)
+
+    def tooltip_at(self, pos: QPoint) -> str:
+        """The shared PV tooltip for the row at ``pos`` (built on hover)."""
+        row = self.rowAt(pos.y())
+        if not 0 <= row < len(self._rows):
+            return ""
+        channel = self._rows[row].channel
+        return pv_tooltip_text(channel.pvname, channel, lambda: self.value_text(row),
+                               extra=["Double-click to open it in a probe tab"])
+
+    def context_menu(self, row: int) -> QMenu:
+        """The PV menu every caprobe widget offers, for one row."""
+        menu = QMenu(self)
+        channel = self._rows[row].channel
+        add_pv_actions(menu, channel.pvname, lambda: self.value_text(row), self._hub)
+        return menu
+
     def show_reading(self, row: int, reading: Reading) -> None:
-        self.item(row, 1).setText(reading.format())
+        self.item(row, 1).setText(self.value_text(row))
         alarm = self.item(row, 2)
-        if reading.severity == Severity.NO_ALARM:
-            alarm.setText("")
+        if reading.severity == Severity.NO_ALARM or not self._pv_alarm_sensitive:
+            alarm.setText("" if reading.severity == Severity.NO_ALARM
+                          else f"{reading.severity.name} – {reading.status}")
+            alarm.setForeground(QColor(look_color("text")))
             alarm.setBackground(QColor(0, 0, 0, 0))
         else:
             alarm.setText(f"{reading.severity.name} – {reading.status}")
@@ -88,6 +135,15 @@ class PVTable(QTableWidget):
                                   else disconnected_color()))
         self.item(row, 1).setForeground(QColor(look_color("text") if channel.connected
                                                else disconnected_color()))
+
+    def pv_option_changed(self, name: str) -> None:
+        if name in ("showUnits", "precision", "alarmSensitive"):
+            self._on_look_changed(False)  # every row again
+
+    def _on_context_menu_requested(self, pos: QPoint) -> None:
+        row = self.rowAt(pos.y())
+        if 0 <= row < len(self._rows):
+            self.context_menu(row).exec_(self.viewport().mapToGlobal(pos))
 
     def _on_look_changed(self, _dark: bool) -> None:
         for row in self._rows:
