@@ -78,6 +78,13 @@ def test_read_only_is_in_the_title_and_a_badge_that_follows_the_mode(qtbot, hub)
     finally:
         set_read_only(False)
     assert not other.read_only_badge.isVisible()
+    # A window that goes takes its listener with it.
+    import caprobe.bridge.hub as hub_module
+
+    listeners = len(hub_module._read_only_listeners)
+    other.deleteLater()
+    qtbot.waitUntil(lambda: len(hub_module._read_only_listeners) == listeners - 1,
+                    timeout=WAIT)
 
 
 def test_probe_sends_its_pv_to_the_strip_chart(qtbot, hub, caproto_ioc):

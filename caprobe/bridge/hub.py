@@ -69,6 +69,12 @@ def add_read_only_listener(listener) -> None:
     _read_only_listeners.append(listener)
 
 
+def remove_read_only_listener(listener) -> None:
+    """Stop calling ``listener`` (a window that goes away takes its listener with it)."""
+    if listener in _read_only_listeners:
+        _read_only_listeners.remove(listener)
+
+
 def is_read_only() -> bool:
     return _read_only
 

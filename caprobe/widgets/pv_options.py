@@ -39,10 +39,6 @@ from PyQt5.QtCore import pyqtProperty
 
 from caprobe.model import split_pvnames
 
-#: The options and their defaults; ``acceptPvDrops`` is per class.
-OPTION_DEFAULTS = {"showUnits": True, "precision": -1, "alarmSensitive": True,
-                   "alarmBorder": True, "pvReadOnly": False, "confirmWrite": False}
-
 
 def dropped_pvnames(mime) -> list[str]:
     """The PV names in dropped text (split on spaces, commas, semicolons)."""

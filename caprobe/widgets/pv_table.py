@@ -14,7 +14,7 @@ from PyQt5.QtGui import QColor, QFont
 from PyQt5.QtWidgets import QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
 from caprobe.bridge import Channel, ChannelHub, default_hub
-from caprobe.model import Reading, Severity, format_value
+from caprobe.model import Reading, Severity, alarm_text, format_value
 from caprobe.widgets.alarm_style import badge_colors, disconnected_color
 from caprobe.widgets.look import look_color, look_notifier
 from caprobe.widgets.pv_context import (
@@ -117,13 +117,12 @@ class PVTable(PVOptionsMixin, QTableWidget):
     def show_reading(self, row: int, reading: Reading) -> None:
         self.item(row, 1).setText(self.value_text(row))
         alarm = self.item(row, 2)
-        if reading.severity == Severity.NO_ALARM or not self._pv_alarm_sensitive:
-            alarm.setText("" if reading.severity == Severity.NO_ALARM
-                          else f"{reading.severity.name} – {reading.status}")
+        calm = reading.severity == Severity.NO_ALARM
+        alarm.setText("" if calm else alarm_text(reading))  # a quiet list shows only alarms
+        if calm or not self._pv_alarm_sensitive:
             alarm.setForeground(QColor(look_color("text")))
             alarm.setBackground(QColor(0, 0, 0, 0))
         else:
-            alarm.setText(f"{reading.severity.name} – {reading.status}")
             fg, fill = badge_colors(reading.severity)  # text chosen against the fill
             alarm.setForeground(QColor(fg))
             alarm.setBackground(QColor(fill))

@@ -715,10 +715,6 @@ class StripChart(PVOptionsMixin, QWidget):
         reading = curve.reading if curve is not None else None
         return self._value_text(reading) if reading is not None else ""
 
-    @property
-    def hub(self):
-        return self._hub
-
     def legend_tooltip(self, name: str) -> str:
         """The tooltip of a legend row: the PV tooltip every caprobe widget shows, plus
         the buffer. Built when the row is hovered, never per redraw."""
