@@ -350,7 +350,8 @@ def test_pv_table_rows_offer_the_shared_menu_tooltip_gestures_and_options(
 
     ao = ioc.prefix + "ao"
     ioc_write(ao, 1.5)
-    table = shown(qtbot, PVTable([major_ai, ao], hub=hub))
+    missing = "nowhere:caprobe:pv:" + ao.replace(":", "")
+    table = shown(qtbot, PVTable([major_ai, ao, missing], hub=hub))
     qtbot.waitUntil(lambda: table.item(0, 1).text() == "9.000 mm"
                     and table.item(1, 1).text() == "1.50 V", timeout=WAIT)
     qtbot.waitUntil(lambda: table.item(0, 2).text().startswith("MAJOR"), timeout=WAIT)
@@ -383,3 +384,4 @@ def test_pv_table_rows_offer_the_shared_menu_tooltip_gestures_and_options(
     table.setProperty("alarmSensitive", False)
     assert table.item(0, 2).text().startswith("MAJOR")  # the words stay, the colour goes
     assert table.item(0, 2).background().color().alpha() == 0
+    assert table.item(2, 3).text() == "searching…"  # redrawn, and still not "disconnected"

@@ -14,7 +14,7 @@ from PyQt5.QtGui import QColor, QFont
 from PyQt5.QtWidgets import QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
 from caprobe.bridge import Channel, ChannelHub, default_hub
-from caprobe.model import Reading, Severity, alarm_text, format_value
+from caprobe.model import ConnectionState, Reading, Severity, alarm_text, format_value
 from caprobe.widgets.alarm_style import badge_colors, disconnected_color
 from caprobe.widgets.look import look_color, look_notifier
 from caprobe.widgets.pv_context import (
@@ -129,7 +129,11 @@ class PVTable(PVOptionsMixin, QTableWidget):
 
     def show_connection(self, row: int, channel: Channel) -> None:
         item = self.item(row, 3)
-        item.setText("connected" if channel.connected else "disconnected")
+        # Redrawn on a theme or option change too: a PV never found is still
+        # searching, not "disconnected".
+        item.setText("connected" if channel.connected else
+                     "searching…" if channel.state == ConnectionState.SEARCHING
+                     else "disconnected")
         item.setForeground(QColor(look_color("text_ok") if channel.connected
                                   else disconnected_color()))
         self.item(row, 1).setForeground(QColor(look_color("text") if channel.connected
