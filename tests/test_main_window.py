@@ -81,9 +81,10 @@ def test_read_only_is_in_the_title_and_a_badge_that_follows_the_mode(qtbot, hub)
     # A window that goes takes its listener with it.
     import caprobe.bridge.hub as hub_module
 
-    listeners = len(hub_module._read_only_listeners)
+    listeners = len(hub_module.read_only_listeners())
     other.deleteLater()
-    qtbot.waitUntil(lambda: len(hub_module._read_only_listeners) == listeners - 1,
+    del other
+    qtbot.waitUntil(lambda: len(hub_module.read_only_listeners()) == listeners - 1,
                     timeout=WAIT)
 
 

@@ -14,7 +14,7 @@ from PyQt5 import sip
 from PyQt5.QtWidgets import QLabel, QMainWindow
 
 from caprobe.bridge import ChannelHub, is_read_only
-from caprobe.bridge.hub import add_read_only_listener, remove_read_only_listener
+from caprobe.bridge.hub import add_read_only_listener
 from caprobe.widgets.look import look_color
 
 TEXT = "READ-ONLY: writes disabled"
@@ -39,8 +39,9 @@ def add_read_only_badge(window: QMainWindow, hub: ChannelHub) -> QLabel:
             return
         label.setVisible(is_read_only() or bool(channel_hub and channel_hub.read_only))
 
+    # The hub keeps listeners weakly: the badge keeps its own, so it goes
+    # with the badge (a Qt ``destroyed`` slot here crashed at teardown).
+    badge.follow_read_only = follow
     add_read_only_listener(follow)
-    # Without this every window ever opened would leave a listener behind.
-    badge.destroyed.connect(lambda _obj=None: remove_read_only_listener(follow))
     follow()
     return badge

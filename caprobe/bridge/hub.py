@@ -49,7 +49,9 @@ from caprobe.model import (
 log = logging.getLogger(__name__)
 
 _read_only = False
-_read_only_listeners: list = []
+#: Weak references: a listener lives as long as whoever keeps it (a window's
+#: badge, a module), and the list never holds on to what went away.
+_read_only_listeners: list[weakref.ref] = []
 
 
 def set_read_only(read_only: bool) -> None:
@@ -57,22 +59,24 @@ def set_read_only(read_only: bool) -> None:
     global _read_only
     _read_only = bool(read_only)
     log.info("process-wide read-only mode %s", "ON" if _read_only else "off")
-    for listener in list(_read_only_listeners):
+    for listener in read_only_listeners():
         listener()
 
 
 def add_read_only_listener(listener) -> None:
     """Call ``listener()`` (GUI thread) whenever ``set_read_only`` changes the mode.
 
-    Widgets use it to grey out write controls at once.
+    Widgets use it to grey out write controls at once. Only a weak reference
+    is kept: the caller keeps the listener alive for as long as it should run.
     """
-    _read_only_listeners.append(listener)
+    _read_only_listeners.append(weakref.ref(listener))
 
 
-def remove_read_only_listener(listener) -> None:
-    """Stop calling ``listener`` (a window that goes away takes its listener with it)."""
-    if listener in _read_only_listeners:
-        _read_only_listeners.remove(listener)
+def read_only_listeners() -> list:
+    """The listeners still alive (the dead ones are forgotten here)."""
+    alive = [(ref, ref()) for ref in _read_only_listeners]
+    _read_only_listeners[:] = [ref for ref, listener in alive if listener is not None]
+    return [listener for _ref, listener in alive if listener is not None]
 
 
 def is_read_only() -> bool:
