@@ -413,7 +413,14 @@ class ChannelHub(QObject):
         if kind == "connection":
             connected, info, metadata = event[1], event[2], event[3]
             entry.metadata = metadata
-            entry.state = ConnectionState.CONNECTED if connected else ConnectionState.DISCONNECTED
+            state = ConnectionState.CONNECTED if connected else ConnectionState.DISCONNECTED
+            if state == entry.state:
+                # A repeat tells widgets nothing: "connected" twice would
+                # read as a reconnection (a NaN gap, a log line, a redraw).
+                if info is not None:
+                    entry.info = info
+                return
+            entry.state = state
             entry.state_since = time.monotonic()
             if info is not None:
                 entry.info = info

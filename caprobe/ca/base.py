@@ -88,7 +88,12 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def subscribe(self, pvname: str, listener: ChannelListener) -> Subscription:
-        """Start connecting to ``pvname`` and monitoring it; returns at once."""
+        """Start connecting to ``pvname`` and monitoring it; returns at once.
+
+        One subscription per PV name at a time (the hub shares it between
+        widgets): pyepics hands out one chid per name, so a second live
+        subscription to the same name would share, and then clear, it.
+        """
 
     @abc.abstractmethod
     def unsubscribe(self, subscription: Subscription) -> None:

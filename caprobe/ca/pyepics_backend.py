@@ -104,6 +104,10 @@ class _PyepicsSubscription(Subscription):
         # object can later be removed from pyepics' callback lists.
         self.on_connection = self._ca_on_connection
         self.on_access = self._ca_on_access
+        # libca's callback thread and the worker (see PyepicsBackend._open)
+        # can both report the first connection; the lock makes the check
+        # and the report one step, so it is reported once.
+        self._connection_lock = threading.Lock()
         self.on_value_event = self._ca_on_value_event
         self.on_ctrl = self._ca_on_ctrl
 
@@ -112,33 +116,38 @@ class _PyepicsSubscription(Subscription):
                           **_: Any) -> None:
         if self.closed:
             return
-        ca = _ca
+        with self._connection_lock:
+            if bool(conn) == self.connected:
+                return  # already reported, by the other thread or by libca itself
+            if conn:
+                self._report_connected(self.chid if chid is None else chid)
+            else:
+                self.connected = False
+                self.backend._puts.fail_subscription(
+                    self, "disconnected before completion: outcome unknown")
+                self.listener._ca_connection(False, None)
+
+    def _report_connected(self, chid: Any) -> None:
         # The callback can run inside create_channel, before self.chid is
-        # set on the worker, so use the chid libca passes us.
-        chid = self.chid if chid is None else chid
-        if conn:
-            try:
-                self.field_type = FieldType(ca.field_type(chid))
-                self.count = int(ca.element_count(chid))
-                self.read_access = bool(ca.read_access(chid))
-                self.write_access = bool(ca.write_access(chid))
-                host = ca.host_name(chid)
-            except Exception:  # channel cleared under us: nothing to report
-                log.debug("connection details unavailable for %s", self.pvname, exc_info=True)
-                return
-            self.info = ChannelInfo(host=host, field_type=self.field_type,
-                                    element_count=self.count, read_access=self.read_access,
-                                    write_access=self.write_access, backend=self.backend.name)
-            self.connected = True
-            self.listener._ca_connection(True, self.info)
-            if not self.monitors_requested:
-                self.monitors_requested = True
-                self.backend._submit(self.backend._open_monitors, self)
-        else:
-            self.connected = False
-            self.backend._puts.fail_subscription(
-                self, "disconnected before completion: outcome unknown")
-            self.listener._ca_connection(False, None)
+        # set on the worker, so the caller passes the chid libca gave it.
+        ca = _ca
+        try:
+            self.field_type = FieldType(ca.field_type(chid))
+            self.count = int(ca.element_count(chid))
+            self.read_access = bool(ca.read_access(chid))
+            self.write_access = bool(ca.write_access(chid))
+            host = ca.host_name(chid)
+        except Exception:  # channel cleared under us: nothing to report
+            log.debug("connection details unavailable for %s", self.pvname, exc_info=True)
+            return
+        self.info = ChannelInfo(host=host, field_type=self.field_type,
+                                element_count=self.count, read_access=self.read_access,
+                                write_access=self.write_access, backend=self.backend.name)
+        self.connected = True
+        self.listener._ca_connection(True, self.info)
+        if not self.monitors_requested:
+            self.monitors_requested = True
+            self.backend._submit(self.backend._open_monitors, self)
 
     def _ca_on_access(self, read: bool, write: bool) -> None:
         if self.closed:
