@@ -27,7 +27,14 @@ from PyQt5.QtWidgets import QMessageBox, QPushButton
 from caprobe.app.main_window import MainWindow
 from caprobe.app.panel_window import PanelWindow, open_panel
 from caprobe.model.connection_tally import ConnectionTally, name_list
-from caprobe.model.strip_csv import ExportCancelled, Series, _LocalTimes, read_csv, write_csv
+from caprobe.model.strip_csv import (
+    ExportCancelled,
+    Series,
+    _LocalTimes,
+    copy_series,
+    read_csv,
+    write_csv,
+)
 from caprobe.widgets import StripChart
 from caprobe.widgets.pv_auto import PVAutoWidget
 from tests.conftest import PORTS
@@ -295,6 +302,48 @@ def test_exporting_a_large_buffer_runs_off_the_gui_thread(qtbot, full_chart, tmp
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
     assert lines == PVS * SAMPLES + 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["all.csv"]
+
+
+@pytest.mark.parametrize("backend_name", ["pyepics"])
+def test_samples_arriving_while_the_worker_copies_wait_and_stay_out_of_the_file(
+        qtbot, full_chart, tmp_path, monkeypatch):
+    import caprobe.widgets.strip_export as strip_export
+
+    copying, go_on, copier = threading.Event(), threading.Event(), []
+
+    def gated_copy_series(series, progress):
+        copier.append(threading.get_ident())
+        copying.set()
+        go_on.wait(WAIT / 1000)  # the GUI thread records meanwhile
+        return copy_series(series, progress)
+
+    monkeypatch.setattr(strip_export, "copy_series", gated_copy_series)
+    name = full_chart.pvs()[0]
+    buffer = full_chart.buffer(name)
+    last = buffer.last_time()
+    export = full_chart.export_csv_in_background(tmp_path / "snapshot.csv", visible_only=False)
+    qtbot.waitUntil(copying.is_set, timeout=WAIT)
+    assert copier[0] != threading.get_ident(), "the copy is the worker's, not the GUI thread's"
+    buffer.extend(np.array([last + 1, last + 2]), np.array([7.0, 8.0]))
+    assert buffer.writes_held and buffer.last_time() == last  # waiting, not overwriting
+    go_on.set()
+    qtbot.waitUntil(lambda: bool(export.outcome), timeout=120_000)
+    assert export.outcome == "done" and export.rows == PVS * SAMPLES
+    assert not buffer.writes_held and buffer.last_time() == last + 2
+    assert list(buffer.values()[-2:]) == [7.0, 8.0]
+    times, values = read_csv(tmp_path / "snapshot.csv")[name][:2]
+    assert len(times) == SAMPLES and times[-1] == pytest.approx(last) and 8.0 not in values
+
+
+def test_copy_series_copies_and_can_be_cancelled():
+    n = 1000
+    views = [Series("A", np.arange(n, dtype=float), np.ones(n), np.zeros(n, np.int8),
+                    np.zeros(n, np.uint8))]
+    copies = copy_series(views)
+    assert all(np.array_equal(a, b) and not np.shares_memory(a, b)
+               for a, b in zip((copies[0].t, copies[0].y), (views[0].t, views[0].y)))
+    with pytest.raises(ExportCancelled):
+        copy_series(views, lambda done, total: False)
 
 
 @pytest.mark.parametrize("backend_name", ["pyepics"])

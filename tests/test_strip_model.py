@@ -62,6 +62,28 @@ def test_ring_buffer_value_at():
     assert math.isnan(value) and sev == DISCONNECTED
 
 
+def test_ring_buffer_held_writes_wait_and_land_in_order():
+    ring = RingBuffer(4)
+    ring.extend(np.arange(4.0), np.arange(4.0) * 10)
+    view = ring.values()
+    ring.hold_writes()
+    ring.hold_writes()  # one hold
+    ring.append(4.0, 40.0)
+    ring.extend(np.array([5.0, 6.0]), np.array([50.0, 60.0]))
+    ring.clear()
+    ring.append(7.0, 70.0)
+    # Nothing moved: the view handed out before is the snapshot another thread copies.
+    assert ring.writes_held and len(ring) == 4 and ring.appended == 4
+    assert list(view) == [0, 10, 20, 30] and list(ring.values()) == [0, 10, 20, 30]
+    ring.release_writes()
+    assert not ring.writes_held
+    assert list(ring.times()) == [7.0] and list(ring.values()) == [70.0]  # the clear, then 7
+    assert ring.appended == 8
+    ring.release_writes()  # idempotent
+    ring.append(8.0, 80.0)
+    assert list(ring.values()) == [70.0, 80.0]
+
+
 # -- staircase ----------------------------------------------------------------------
 
 def test_exact_staircase_holds_values_and_extends_to_now():

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pyqtgraph as pg
 import pytest
 from PyQt5.QtGui import QColor, QPalette
-from PyQt5.QtWidgets import QApplication
+from PyQt5.QtWidgets import QApplication, QMainWindow
 
 from caprobe.app import cli, themes
 from caprobe.app.app_menus import add_panel_menus
 from caprobe.app.main_window import MainWindow
+from caprobe.app.read_only_badge import add_read_only_badge
 from caprobe.model import Severity
 from caprobe.widgets import ArrayView, ProbeWidget, PVLabel, StripChart, WaveformPlot
 from caprobe.widgets import settings as S
@@ -60,8 +61,12 @@ def test_theme_switch_restyles_application_widgets_and_plots(qtbot, idle_hub):
     array = ArrayView()
     probe = ProbeWidget(hub=idle_hub)
     label = PVLabel("t:nobody", hub=idle_hub)  # never connects: the grey "no value" look
-    for widget in (chart, plot, array, probe, label):
+    window = QMainWindow()
+    badge = add_read_only_badge(window, idle_hub)
+    for widget in (chart, plot, array, probe, label, window):
         qtbot.addWidget(widget)
+    light_red = look_color("invalid_border")
+    assert light_red in badge.styleSheet()
     light_grey = look_color("state_closed")
     assert not dark_look() and _background(chart.plot_view) == "#ffffff"
 
@@ -82,6 +87,8 @@ def test_theme_switch_restyles_application_widgets_and_plots(qtbot, idle_hub):
     assert look_color("state_closed") != light_grey
     assert look_color("state_closed") in probe.state_label.styleSheet()
     assert "#9a9a9a" in label.styleSheet()  # disconnected grey for a dark background
+    assert look_color("invalid_border") != light_red
+    assert look_color("invalid_border") in badge.styleSheet()
     assert pg.getConfigOption("background") == dark_bg  # plots made later, by anyone
 
     themes.apply_theme("light")
@@ -90,6 +97,7 @@ def test_theme_switch_restyles_application_widgets_and_plots(qtbot, idle_hub):
     assert _background(chart.plot_view) == "#ffffff"
     assert light_grey in probe.state_label.styleSheet()
     assert "#808080" in label.styleSheet()
+    assert light_red in badge.styleSheet()
 
     themes.apply_theme("system")
     assert app.styleSheet() == "" and themes.current_theme() == "system"

@@ -18,7 +18,11 @@ its value, at the previous sample's time; ``clamped`` counts how often this
 happened. Drawing and searching both rely on times being sorted.
 
 Threads: none of its own; the owner (a strip chart, on the GUI thread)
-calls every method.
+calls every method. The one exception is ``hold_writes``: while writes are
+held, the arrays do not change, so another thread may copy the views
+``times()`` & co. returned (a CSV export takes its snapshot on its worker,
+not on the GUI thread). Writes made meanwhile wait in order and land at
+``release_writes``.
 """
 from __future__ import annotations
 
@@ -79,6 +83,7 @@ class RingBuffer:
         self.clamped = 0
         self.overwritten = 0
         self.appended = 0
+        self._held: list[tuple] | None = None  # writes waiting for release_writes
 
     @property
     def capacity(self) -> int:
@@ -104,6 +109,9 @@ class RingBuffer:
     def extend(self, t: np.ndarray, y: np.ndarray, severity: np.ndarray | None = None,
                status: np.ndarray | None = None) -> None:
         """Append samples in arrival order (one frame's batch at a time)."""
+        if self._held is not None:
+            self._held.append((self.extend, t, y, severity, status))
+            return
         count = len(t)
         if count == 0:
             return
@@ -138,7 +146,31 @@ class RingBuffer:
         self._size = min(self._size + count, cap)
 
     def clear(self) -> None:
+        if self._held is not None:
+            self._held.append((self.clear,))
+            return
         self._head = self._size = 0
+
+    # -- a snapshot taken by another thread ---------------------------------------------------
+    @property
+    def writes_held(self) -> bool:
+        return self._held is not None
+
+    def hold_writes(self) -> None:
+        """Keep the arrays as they are: later writes wait until ``release_writes``.
+
+        Readers (and the views already handed out) keep seeing the contents
+        of this moment. Each call needs its ``release_writes``; holding twice
+        is one hold.
+        """
+        if self._held is None:
+            self._held = []
+
+    def release_writes(self) -> None:
+        """Apply the writes made while held, in order; idempotent."""
+        held, self._held = self._held, None
+        for method, *args in held or ():
+            method(*args)
 
     def _slice(self) -> slice:
         stop = self._head + self._capacity

@@ -54,6 +54,26 @@ class Series:
         return len(self.t)
 
 
+def copy_series(series: Iterable[Series], progress: Progress | None = None) -> list[Series]:
+    """Copies of the arrays (views of ring buffers that will change again).
+
+    Column by column, with ``progress(0, total)`` between columns: a whole
+    buffer is tens of megabytes, and on a worker thread that is where it
+    lets the GUI thread run, and notices a cancel (``ExportCancelled``).
+    """
+    series = list(series)
+    total = sum(len(s) for s in series)
+    copies = []
+    for s in series:
+        columns = []
+        for column in (s.t, s.y, s.severity, s.status):
+            columns.append(np.array(column))  # numpy copies with the GIL released
+            if progress is not None and not progress(0, total):
+                raise ExportCancelled()
+        copies.append(Series(s.pv, *columns))
+    return copies
+
+
 def write_csv(path: str | Path, series: Iterable[Series], progress: Progress | None = None
               ) -> int:
     """Write every sample; returns the number of rows written (header excluded).

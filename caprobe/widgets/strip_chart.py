@@ -576,7 +576,7 @@ class StripChart(PVOptionsMixin, QWidget):
         File menu uses ``export_csv_in_background``, which keeps the window
         responsive for a whole buffer.
         """
-        rows = write_csv(path, self._csv_series(visible_only, copy=False))
+        rows = write_csv(path, self._csv_series(visible_only))
         log.info("strip chart: %d samples exported to %s", rows, path)
         return rows
 
@@ -584,29 +584,31 @@ class StripChart(PVOptionsMixin, QWidget):
                                  ) -> CsvExport | None:
         """Export on a worker thread with a progress dialog (Cancel); None if one is running.
 
-        The samples are copied now, so the file holds the buffer as it is at
-        this moment while the chart goes on recording. The outcome goes to
+        The file holds the buffers as they are at this moment, while the
+        chart goes on recording: the worker copies them first, and new
+        samples wait (a few tens of milliseconds) until it has. The outcome goes to
         the status line (and a message box for an error); ``finished`` on
         the returned object says which it was.
         """
         if self._csv_export is not None and self._csv_export.running:
             self.show_message(f"Still exporting to {self._csv_export.path}: wait or cancel it")
             return None
-        self._csv_export = CsvExport(self, path, self._csv_series(visible_only, copy=True),
-                                     report=self.show_message)
+        # Views, copied on the export's worker while the buffers hold their writes.
+        self._csv_export = CsvExport(self, path, self._csv_series(visible_only),
+                                     report=self.show_message,
+                                     held=[curve.buffer for curve in self._curves.values()])
         return self._csv_export
 
-    def _csv_series(self, visible_only: bool, copy: bool) -> list[Series]:
+    def _csv_series(self, visible_only: bool) -> list[Series]:
+        """Views of the buffers, valid until their next write (see ``export_csv_in_background``)."""
         start, stop = self.visible_range() if visible_only else (-math.inf, math.inf)
         series = []
         for name, curve in self._curves.items():
             b = curve.buffer
             t = b.times()
             i, j = np.searchsorted(t, start, "left"), np.searchsorted(t, stop, "right")
-            columns = [t[i:j], b.values()[i:j], b.severities()[i:j], b.statuses()[i:j]]
-            if copy:  # the buffers are views that the next frame overwrites
-                columns = [np.array(column) for column in columns]
-            series.append(Series(name, *columns))
+            series.append(Series(name, t[i:j], b.values()[i:j], b.severities()[i:j],
+                                 b.statuses()[i:j]))
         return series
 
     def export_png(self, path: str | Path) -> bool:
