@@ -552,6 +552,18 @@ SCENARIO_TITLES = {
 }
 
 
+def _other_commits(results: dict, head: str | None) -> str:
+    """Scenarios a partial run kept from an earlier commit, named with it."""
+    older = {}
+    for scenario, commit in results.get("scenario_commits", {}).items():
+        if commit != head:
+            older.setdefault((commit or "?")[:10], []).append(scenario)
+    if not older:
+        return ""
+    return " (" + "; ".join(f"{', '.join(names)} measured on {commit}"
+                            for commit, names in older.items()) + ")"
+
+
 def render_markdown(results: dict) -> str:
     env, cfg = results["environment"], results["settings"]
     tools = [t for t in TOOLS if t in results.get("tools", TOOLS)]
@@ -562,7 +574,8 @@ def render_markdown(results: dict) -> str:
              f"{env['packages'].get('pyqtgraph')}, load IOC pythonSoftIOC "
              f"{env['packages'].get('softioc')} (records processed in C, values posted in "
              f"10 groups spread over each 100 ms). caprobe HEAD "
-             f"{(env.get('caprobe_head_commit') or '?')[:10]} plus working tree."
+             f"{(env.get('caprobe_head_commit') or '?')[:10]} plus working tree"
+             + _other_commits(results, env.get("caprobe_head_commit")) + "."
              + (" **--quick run: short windows, indicative only.**" if cfg.get("quick") else ""),
              "", ("Latency: from the moment the IOC made a value (encoded in the value) to the "
                   "widget's slot. Heartbeat: a 10 ms timer on the GUI thread; stall = interval "
@@ -632,6 +645,11 @@ def orchestrate(args) -> int:
     json_path, md_path = output_paths(settings.quick)
     partial = args.soak or set(scenarios) != set(SCENARIOS)
     results = previous_results(json_path) if partial else {}
+    # A partial run replaces the environment: keep which commit measured the rest.
+    commits = results.setdefault("scenario_commits", {})
+    earlier = results.get("environment", {}).get("caprobe_head_commit")
+    for kept in results.get("scenarios", {}):
+        commits.setdefault(kept, earlier)
     results["environment"] = environment_info(
         ("pydm", "pyqtgraph", "PyQt5", "PyQt5-Qt5", "numpy", "pyepics", "caproto", "psutil",
          "softioc", "epicscorelibs"), CAPROBE_SOURCES)
@@ -648,6 +666,7 @@ def orchestrate(args) -> int:
         else:
             for group, runs in outcome.items():
                 merged.setdefault(group, {}).update(runs)
+        commits[scenario] = results["environment"].get("caprobe_head_commit")
         save(results, json_path, md_path)  # after every scenario: a crash keeps the rest
     results["environment"]["total_run_s"] = round(time.monotonic() - started, 1)
     save(results, json_path, md_path)
