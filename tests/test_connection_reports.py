@@ -73,29 +73,40 @@ def test_libca_callback_and_worker_racing_report_one_connection(monkeypatch, ioc
 
     pyepics_backend.load_libca()
     ca = pyepics_backend._ca
-    real_rights, real_host = ca.replace_access_rights_event, ca.host_name
-    in_callback = threading.Event()
+    real_rights, real_host, real_connected = (ca.replace_access_rights_event, ca.host_name,
+                                              ca.isConnected)
+    in_callback, worker_looked = threading.Event(), threading.Event()
+
+    def on_worker() -> bool:
+        return threading.current_thread().name.startswith("caprobe-pyepics")
 
     def rights_after_connection(chid, callback=None):
         # The worker waits until libca's callback is inside the report ...
         in_callback.wait(WAIT / 1000)
         return real_rights(chid, callback=callback)
 
-    def slow_host_name(chid):
-        if threading.current_thread().name.startswith("caprobe-pyepics"):
-            return real_host(chid)  # the worker's own call
-        in_callback.set()
-        time.sleep(0.3)  # ... and looks while the callback is still busy here
+    def watched_is_connected(chid):
+        connected = real_connected(chid)
+        if on_worker() and in_callback.is_set():
+            worker_looked.set()  # ... then checks whether to report it itself ...
+        return connected
+
+    def held_host_name(chid):
+        if not on_worker():
+            in_callback.set()
+            worker_looked.wait(WAIT / 1000)  # ... while the callback is still busy here.
         return real_host(chid)
 
     monkeypatch.setattr(ca, "replace_access_rights_event", rights_after_connection)
-    monkeypatch.setattr(ca, "host_name", slow_host_name)
+    monkeypatch.setattr(ca, "isConnected", watched_is_connected)
+    monkeypatch.setattr(ca, "host_name", held_host_name)
     backend = create_backend("pyepics")
     try:
         listener = RecordingListener(ioc.prefix + "ai")
         sub = backend.subscribe(listener.pvname, listener)
         wait_for_values([listener])
         assert in_callback.is_set(), "the race was not staged: libca never called back"
+        assert worker_looked.is_set(), "the race was not staged: the worker never looked"
         assert listener.connections == [True]
         backend.unsubscribe(sub)
     finally:

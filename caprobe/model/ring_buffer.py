@@ -160,8 +160,8 @@ class RingBuffer:
         """Keep the arrays as they are: later writes wait until ``release_writes``.
 
         Readers (and the views already handed out) keep seeing the contents
-        of this moment. Each call needs its ``release_writes``; holding twice
-        is one hold.
+        of this moment. Holding a held buffer changes nothing; one
+        ``release_writes`` ends the hold.
         """
         if self._held is None:
             self._held = []

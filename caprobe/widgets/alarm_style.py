@@ -107,8 +107,8 @@ def value_rules(severity: Severity | None, connected: bool = True, *,
 def severity_style(severity: Severity | None, connected: bool = True, *,
                    colors: bool = True, border: bool = True) -> str:
     """A stylesheet fragment for a value shown with this alarm state (see ``value_rules``)."""
-    return "".join(f"{rule}; " for rule in value_rules(severity, connected, colors=colors,
-                                                           border=border)).rstrip()
+    return " ".join(f"{rule};" for rule in value_rules(severity, connected, colors=colors,
+                                                           border=border))
 
 
 def text_color(severity: Severity | None, connected: bool = True) -> str:

@@ -349,9 +349,6 @@ class ProbeWidget(SingleChannelMixin, PVOptionsMixin, QWidget):
         return menu
 
     # -- display ---------------------------------------------------------------
-    def _precision(self) -> Optional[int]:
-        return self.pv_precision_override()
-
     def _show_everything(self) -> None:
         channel = self._channel
         reading = channel.reading if channel is not None else None
@@ -376,7 +373,7 @@ class ProbeWidget(SingleChannelMixin, PVOptionsMixin, QWidget):
             mode = "default"
         if mode == "enum_index" and meta.field_type != FieldType.ENUM:
             mode = "default"
-        text = reading.format(mode=mode, precision=self._precision(),
+        text = reading.format(mode=mode, precision=self.pv_precision_override(),
                               show_units=self._pv_show_units)
         small = meta.is_char_array or meta.field_type == FieldType.STRING or len(text) > 24
         font = self.value_label.font()
@@ -389,7 +386,7 @@ class ProbeWidget(SingleChannelMixin, PVOptionsMixin, QWidget):
         if meta.is_array and not meta.is_char_array:
             self.array_view.setVisible(True)
             self.array_view.show_reading(reading, mode if mode != "string" else "default",
-                                         self._precision())
+                                         self.pv_precision_override())
             self.array_view.set_connected(connected)
         else:
             self.array_view.setVisible(False)

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from PyQt5.QtCore import pyqtProperty
 
-from caprobe.model import split_pvnames
+from caprobe.model import Reading, format_value, split_pvnames
 
 
 def dropped_pvnames(mime) -> list[str]:
@@ -91,6 +91,11 @@ class PVOptionsMixin:
         """The ``precision`` property as ``format_value`` takes it (None: the PV's)."""
         return None if self._pv_precision < 0 else self._pv_precision
 
+    def pv_format(self, reading: Reading) -> str:
+        """A value as this widget shows it: ``precision`` and ``showUnits`` applied."""
+        return format_value(reading, precision=self.pv_precision_override(),
+                            show_units=self._pv_show_units)
+
     def pv_accepts_drops(self) -> bool:
         if self._pv_accept_drops is None:
             return self.pv_accepts_drops_by_default
@@ -136,9 +141,6 @@ class PVOptionsMixin:
             setattr(self, attribute, value)
             self.pv_option_changed(name)
 
-    def _get_accept_drops(self) -> bool:
-        return self.pv_accepts_drops()
-
     def _set_accept_drops(self, accept: bool) -> None:
         accept = bool(accept)
         if accept == self.pv_accepts_drops() and self._pv_accept_drops is not None:
@@ -167,4 +169,4 @@ class PVOptionsMixin:
     alarmBorder = pyqtProperty(bool, _get_alarm_border, setAlarmBorder)
     pvReadOnly = pyqtProperty(bool, _get_read_only, setPvReadOnly)
     confirmWrite = pyqtProperty(bool, _get_confirm, setConfirmWrite)
-    acceptPvDrops = pyqtProperty(bool, _get_accept_drops, _set_accept_drops)
+    acceptPvDrops = pyqtProperty(bool, pv_accepts_drops, _set_accept_drops)

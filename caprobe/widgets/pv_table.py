@@ -14,7 +14,7 @@ from PyQt5.QtGui import QColor, QFont
 from PyQt5.QtWidgets import QHeaderView, QMenu, QTableWidget, QTableWidgetItem, QWidget
 
 from caprobe.bridge import Channel, ChannelHub, default_hub
-from caprobe.model import ConnectionState, Reading, Severity, alarm_text, format_value
+from caprobe.model import ConnectionState, Reading, Severity, alarm_text
 from caprobe.widgets.alarm_style import badge_colors, disconnected_color
 from caprobe.widgets.look import look_color, look_notifier
 from caprobe.widgets.pv_context import (
@@ -95,8 +95,7 @@ class PVTable(PVOptionsMixin, QTableWidget):
         reading = self._rows[row].channel.reading
         if reading is None:
             return ""
-        return format_value(reading, precision=self.pv_precision_override(),
-                            show_units=self._pv_show_units)
+        return self.pv_format(reading)
 
     def tooltip_at(self, pos: QPoint) -> str:
         """The shared PV tooltip for the row at ``pos`` (built on hover)."""

@@ -59,7 +59,6 @@ from caprobe.model import (
     PutRejected,
     Reading,
     Severity,
-    format_value,
     parse_entry,
 )
 from caprobe.widgets.alarm_style import value_rules
@@ -277,8 +276,7 @@ class PVWidgetMixin(PVOptionsMixin):
         if reading is None:
             return ""
         try:
-            return format_value(reading, precision=self.pv_precision_override(),
-                                show_units=self._pv_show_units)
+            return self.pv_format(reading)
         except Exception:  # a display must never die on one odd value
             log.exception("%s: cannot format %r", self._pv_name, reading.value)
             return str(reading.value)

@@ -47,7 +47,7 @@ from PyQt5.QtWidgets import (
     QWidget,
 )
 
-from caprobe.model import alarm_text, format_value, local_time_text, split_pvnames
+from caprobe.model import alarm_text, local_time_text, split_pvnames
 from caprobe.model.ring_buffer import DEFAULT_CAPACITY, RingBuffer
 from caprobe.model.strip_config import (
     AxisConfig,
@@ -695,7 +695,7 @@ class StripChart(PVOptionsMixin, QWidget):
                 self.legend.set_value(name, text, None)
                 self.legend.set_alarm(name, "disconnected" if curve.reading else "", None)
             elif reading is not None:
-                self.legend.set_value(name, self._value_text(reading), reading.severity,
+                self.legend.set_value(name, self.pv_format(reading), reading.severity,
                                       colors=colors)
                 self.legend.set_alarm(name, alarm_text(reading), reading.severity,
                                       colors=colors)
@@ -707,15 +707,11 @@ class StripChart(PVOptionsMixin, QWidget):
         if self.status_label.text() != text and not self._message_until > time.monotonic():
             self.status_label.setText(text)
 
-    def _value_text(self, reading) -> str:
-        return format_value(reading, precision=self.pv_precision_override(),
-                            show_units=self._pv_show_units)
-
     def value_text(self, name: str) -> str:
         """The live value of ``name`` as the legend shows it ("" without one)."""
         curve = self._curves.get(name)
         reading = curve.reading if curve is not None else None
-        return self._value_text(reading) if reading is not None else ""
+        return self.pv_format(reading) if reading is not None else ""
 
     def legend_tooltip(self, name: str) -> str:
         """The tooltip of a legend row: the PV tooltip every caprobe widget shows, plus
@@ -736,7 +732,7 @@ class StripChart(PVOptionsMixin, QWidget):
                      "remove; double-click to probe")
         reading = curve.reading
         return pv_tooltip_text(name, curve.channel,
-                               (lambda: self._value_text(reading)) if reading is not None
+                               (lambda: self.pv_format(reading)) if reading is not None
                                else None, extra=extra)
 
     # -- the shared options (PVOptionsMixin) -------------------------------------
